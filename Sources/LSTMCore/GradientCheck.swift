@@ -1,0 +1,63 @@
+/// Compares the backpropagated gradient with central finite differences.
+///
+/// For each checked parameter `θ_k`: `numeric = (L(θ + ε e_k) - L(θ - ε e_k)) / 2ε` and
+/// `relative error = |numeric - analytic| / max(|numeric|, |analytic|, floor)`.
+public struct GradientCheck: Sendable {
+    /// The result for one parameter group.
+    public struct GroupResult: Sendable, Equatable {
+        /// `weights`, `bias` or `readout`.
+        public var group: String
+        /// How many parameters were checked.
+        public var checked: Int
+        /// The largest relative error among them.
+        public var maxRelativeError: Double
+        /// The index in ``LSTMParameters/values`` where it occurred.
+        public var worstIndex: Int
+    }
+
+    /// `ε`.
+    public var step: Double
+    /// The denominator's floor.
+    public var floor: Double
+
+    /// Creates a check; the defaults are the ones the tests use.
+    public init(step: Double = 1e-5, floor: Double = 1e-6) {
+        self.step = step
+        self.floor = floor
+    }
+
+    /// Checks every parameter of `network` (or, when `limit` is set, at most `limit` per group,
+    /// evenly spaced) and returns one result per non-empty group.
+    ///
+    /// The network's parameters are not changed.
+    public func run(on network: LSTMNetwork, limit: Int? = nil) -> [GroupResult] {
+        let parameters = network.parameters
+        let analytic = network.lossAndGradient().gradient.values
+        var probe = parameters
+        let groups = [
+            ("weights", parameters.weightRange), ("bias", parameters.biasRange), ("readout", parameters.readoutRange),
+        ]
+        var results: [GroupResult] = []
+        for (name, range) in groups where !range.isEmpty {
+            let stride = limit.map { max(1, range.count / max(1, $0)) } ?? 1
+            var result = GroupResult(group: name, checked: 0, maxRelativeError: 0, worstIndex: range.lowerBound)
+            for index in Swift.stride(from: range.lowerBound, to: range.upperBound, by: stride) {
+                let original = probe.values[index]
+                probe.values[index] = original + step
+                let plus = network.loss(at: probe)
+                probe.values[index] = original - step
+                let minus = network.loss(at: probe)
+                probe.values[index] = original
+                let numeric = (plus - minus) / (2 * step)
+                let error = abs(numeric - analytic[index]) / max(abs(numeric), abs(analytic[index]), floor)
+                result.checked += 1
+                if error > result.maxRelativeError || error.isNaN {
+                    result.maxRelativeError = error
+                    result.worstIndex = index
+                }
+            }
+            results.append(result)
+        }
+        return results
+    }
+}

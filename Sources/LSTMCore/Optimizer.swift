@@ -1,0 +1,144 @@
+/// An update rule: new parameters from the old ones and the loss gradient.
+///
+/// Each trial owns its optimizer (and so its state, such as Adam's moments). Updates walk the
+/// flat parameter array front to back, so their results do not depend on anything but the inputs.
+public protocol Optimizer: Sendable {
+    /// The name a spec or a flag uses (`sgd`).
+    var name: String { get }
+
+    /// `η` when the update is exactly `θ ← θ − η g` and keeps no state, else `nil`.
+    ///
+    /// The trainer then applies the update while it sums the gradient (one fused pass over the
+    /// weights instead of a gradient buffer); the result is bit-identical to
+    /// ``update(_:gradient:)``.
+    var plainStepSize: Double? { get }
+
+    /// Applies one update to `parameters` (all of ``LSTMParameters/values``) given `gradient`,
+    /// of the same length.
+    mutating func update(_ parameters: UnsafeMutableBufferPointer<Double>, gradient: UnsafeBufferPointer<Double>)
+}
+
+/// Plain stochastic gradient descent, `θ ← θ − η g`: the reference problem's optimizer.
+public struct SGD: Optimizer {
+    /// `η`.
+    public var learningRate: Double
+
+    /// Creates the optimizer.
+    public init(learningRate: Double) {
+        self.learningRate = learningRate
+    }
+
+    /// `sgd`.
+    public var name: String { "sgd" }
+
+    /// `η`: SGD can be fused with the gradient pass.
+    public var plainStepSize: Double? { learningRate }
+
+    /// `θ[k] = θ[k] - η g[k]`.
+    public mutating func update(_ parameters: UnsafeMutableBufferPointer<Double>, gradient: UnsafeBufferPointer<Double>)
+    {
+        let rate = learningRate
+        for k in 0..<parameters.count {
+            parameters[k] = parameters[k] - rate * gradient[k]
+        }
+    }
+}
+
+/// Gradient descent with heavy-ball momentum, in the convention of PyTorch:
+/// `v ← μ v + g`, `θ ← θ − η v`, with `v` zero at the start.
+public struct Momentum: Optimizer {
+    /// `η`.
+    public var learningRate: Double
+    /// `μ`.
+    public var momentum: Double
+    private var velocity: [Double] = []
+
+    /// Creates the optimizer.
+    public init(learningRate: Double, momentum: Double = 0.9) {
+        self.learningRate = learningRate
+        self.momentum = momentum
+    }
+
+    /// `momentum`.
+    public var name: String { "momentum" }
+
+    /// `nil`: momentum keeps state.
+    public var plainStepSize: Double? { nil }
+
+    /// One momentum step.
+    public mutating func update(_ parameters: UnsafeMutableBufferPointer<Double>, gradient: UnsafeBufferPointer<Double>)
+    {
+        if velocity.count != parameters.count {
+            velocity = Array(repeating: 0, count: parameters.count)
+        }
+        let rate = learningRate
+        let mu = momentum
+        velocity.withUnsafeMutableBufferPointer { v in
+            for k in 0..<parameters.count {
+                v[k] = mu * v[k] + gradient[k]
+                parameters[k] = parameters[k] - rate * v[k]
+            }
+        }
+    }
+}
+
+/// Adam (Kingma and Ba, 2015, algorithm 1):
+/// `m ← β1 m + (1−β1) g`, `v ← β2 v + (1−β2) g²`,
+/// `θ ← θ − η (m / (1−β1^t)) / (sqrt(v / (1−β2^t)) + ε)`.
+///
+/// `β^t` is kept as a running product (no `pow`), so every operation is a correctly rounded
+/// IEEE one and the bits do not depend on the C library.
+public struct Adam: Optimizer {
+    /// `η`.
+    public var learningRate: Double
+    /// `β1`.
+    public var beta1: Double
+    /// `β2`.
+    public var beta2: Double
+    /// `ε`.
+    public var epsilon: Double
+    private var firstMoment: [Double] = []
+    private var secondMoment: [Double] = []
+    private var beta1Power = 1.0
+    private var beta2Power = 1.0
+
+    /// Creates the optimizer with the paper's defaults.
+    public init(learningRate: Double, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8) {
+        self.learningRate = learningRate
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+    }
+
+    /// `adam`.
+    public var name: String { "adam" }
+
+    /// `nil`: Adam keeps state.
+    public var plainStepSize: Double? { nil }
+
+    /// One Adam step.
+    public mutating func update(_ parameters: UnsafeMutableBufferPointer<Double>, gradient: UnsafeBufferPointer<Double>)
+    {
+        if firstMoment.count != parameters.count {
+            firstMoment = Array(repeating: 0, count: parameters.count)
+            secondMoment = Array(repeating: 0, count: parameters.count)
+        }
+        beta1Power *= beta1
+        beta2Power *= beta2
+        let (b1, b2, eps, rate) = (beta1, beta2, epsilon, learningRate)
+        let correction1 = 1.0 - beta1Power
+        let correction2 = 1.0 - beta2Power
+        firstMoment.withUnsafeMutableBufferPointer { m in
+            secondMoment.withUnsafeMutableBufferPointer { v in
+                for k in 0..<parameters.count {
+                    let g = gradient[k]
+                    m[k] = b1 * m[k] + (1.0 - b1) * g
+                    v[k] = b2 * v[k] + (1.0 - b2) * (g * g)
+                    let mHat = m[k] / correction1
+                    let vHat = v[k] / correction2
+                    parameters[k] = parameters[k] - rate * mHat / (vHat.squareRoot() + eps)
+                }
+            }
+        }
+    }
+}
