@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Elementary functions whose bits do not depend on the C library or the CPU.
@@ -13,44 +13,44 @@ public enum DeterministicMath {
     /// `e^x`.
     public static func exp(_ x: Double) -> Double {
         #if canImport(Glibc)
-        Glibc.exp(x)
+            Glibc.exp(x)
         #elseif canImport(Musl)
-        Musl.exp(x)
+            Musl.exp(x)
         #else
-        Darwin.exp(x)
+            Darwin.exp(x)
         #endif
     }
 
     /// `tanh(x)`.
     public static func tanh(_ x: Double) -> Double {
         #if canImport(Glibc)
-        Glibc.tanh(x)
+            Glibc.tanh(x)
         #elseif canImport(Musl)
-        Musl.tanh(x)
+            Musl.tanh(x)
         #else
-        Darwin.tanh(x)
+            Darwin.tanh(x)
         #endif
     }
 
     /// `sin(x)`.
     public static func sin(_ x: Double) -> Double {
         #if canImport(Glibc)
-        Glibc.sin(x)
+            Glibc.sin(x)
         #elseif canImport(Musl)
-        Musl.sin(x)
+            Musl.sin(x)
         #else
-        Darwin.sin(x)
+            Darwin.sin(x)
         #endif
     }
 
     /// `ln(x)`.
     public static func log(_ x: Double) -> Double {
         #if canImport(Glibc)
-        Glibc.log(x)
+            Glibc.log(x)
         #elseif canImport(Musl)
-        Musl.log(x)
+            Musl.log(x)
         #else
-        Darwin.log(x)
+            Darwin.log(x)
         #endif
     }
 }

@@ -135,11 +135,11 @@ public final class LSTMNetwork {
         values.withUnsafeBufferPointer { forward(parameters: $0) }
     }
 
-    /// The prediction at every step of every sequence, `[N, T]`, from a forward pass with the
-    /// current parameters.
-    public func predictions() -> [Double] {
-        values.withUnsafeBufferPointer { _ = forward(parameters: $0) }
-        return Array(workspace.predictions)
+    /// The loss of the current parameters and the prediction at every step of every sequence
+    /// (`[N, T]`), from one forward pass.
+    public func evaluate() -> (loss: Double, predictions: [Double]) {
+        let value = values.withUnsafeBufferPointer { forward(parameters: $0) }
+        return (value, Array(workspace.predictions))
     }
 
     /// The loss of other parameters of the same shape on this network's data (the network's own

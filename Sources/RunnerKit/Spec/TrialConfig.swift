@@ -1,0 +1,235 @@
+import Crypto
+import Foundation
+import LSTMCore
+
+/// The fully resolved config of one trial: every field validated and every default filled in.
+///
+/// Its canonical JSON (``canonicalJSON``) is what identifies a run: the run id is the first 12
+/// hex digits of its SHA-256, so the same config gives the same id in any spec file that
+/// produces it. The spec's name, description and checkpoint settings are not part of it: they
+/// do not change what is trained.
+public struct TrialConfig: Hashable, Sendable {
+    /// `plugin` and the task plugin's parameters.
+    public var task: PluginParameters
+    /// `hiddenSize`, `cellOutput`, `init`.
+    public var model: PluginParameters
+    /// `iterations`, `learningRate`, `optimizer`, `loss`, `clipNorm` and the optimizer's and
+    /// loss's parameters.
+    public var training: PluginParameters
+    /// `targetLoss`, `patience`.
+    public var stop: PluginParameters
+    /// Seeds the trial's generator.
+    public var seed: Int
+
+    /// Creates a config from validated sections (see ``ConfigSchema/resolve(_:file:keyPathPrefix:)``).
+    public init(
+        task: PluginParameters,
+        model: PluginParameters,
+        training: PluginParameters,
+        stop: PluginParameters,
+        seed: Int
+    ) {
+        self.task = task
+        self.model = model
+        self.training = training
+        self.stop = stop
+        self.seed = seed
+    }
+
+    // MARK: - Fields
+
+    /// The task plugin's name.
+    public var taskPlugin: String { task.text("plugin") }
+    /// `H`.
+    public var hiddenSize: Int { model.integer("hiddenSize") }
+    /// The cell output.
+    public var cellOutput: CellOutput { CellOutput(rawValue: model.text("cellOutput")) ?? .identity }
+    /// Where the initial weights come from, when not drawn at random.
+    public var initSource: String? { model.values["init"]?.textValue }
+    /// Updates to apply.
+    public var iterations: Int { training.integer("iterations") }
+    /// `η`.
+    public var learningRate: Double { training.number("learningRate") }
+    /// The optimizer's name.
+    public var optimizerName: String { training.text("optimizer") }
+    /// The loss's name.
+    public var lossName: String { training.text("loss") }
+    /// The gradient clipping norm, if any.
+    public var clipNorm: Double? { training.optionalNumber("clipNorm") }
+    /// The loss at which the trial stops early, if any.
+    public var targetLoss: Double? { stop.optionalNumber("targetLoss") }
+    /// The number of iterations without improvement after which the trial stops, if any.
+    public var patience: Int? { stop.values["patience"]?.intValue }
+
+    /// The value at a dotted path (`model.hiddenSize`, `seed`), if the config has it.
+    public func value(at path: String) -> ParameterValue? {
+        if path == "seed" { return .integer(seed) }
+        let parts = path.split(separator: ".", maxSplits: 1).map(String.init)
+        guard parts.count == 2 else { return nil }
+        switch parts[0] {
+        case "task": return task.values[parts[1]]
+        case "model": return model.values[parts[1]]
+        case "training": return training.values[parts[1]]
+        case "stop": return stop.values[parts[1]]
+        default: return nil
+        }
+    }
+
+    // MARK: - Identity
+
+    /// The config as a tree: `{"model": {...}, "seed": 0, "stop": {...}, "task": {...}, "training": {...}}`.
+    public var canonicalTree: ConfigValue {
+        func object(_ section: PluginParameters) -> ConfigValue {
+            .object(section.values.mapValues(\.configValue))
+        }
+        return .object([
+            "model": object(model),
+            "seed": .integer(seed),
+            "stop": object(stop),
+            "task": object(task),
+            "training": object(training),
+        ])
+    }
+
+    /// Canonical JSON: sorted keys, no white space, shortest round-trip numbers.
+    public var canonicalJSON: String { canonicalTree.canonicalJSON }
+
+    /// The run id: the first 12 hex digits of the SHA-256 of ``canonicalJSON``.
+    public var runID: String { Self.runID(canonicalJSON: canonicalJSON) }
+
+    /// The run id of a canonical JSON text.
+    public static func runID(canonicalJSON: String) -> String {
+        SHA256.hash(data: Data(canonicalJSON.utf8)).prefix(6).map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined()
+    }
+}
+
+extension ConfigSchema {
+    /// Validates one trial's config tree and fills in the defaults.
+    ///
+    /// - Parameters:
+    ///   - tree: the sections `task`, `model`, `training`, `stop` and `seed` (missing sections
+    ///     take their defaults).
+    ///   - file: the file to name in errors.
+    ///   - keyPathPrefix: prepended to key paths in errors.
+    /// - Returns: the resolved config.
+    /// - Throws: ``SpecError`` for the first problem found, sections in canonical order.
+    public func resolve(_ tree: [String: ConfigValue], file: String, keyPathPrefix: String = "") throws(SpecError)
+        -> TrialConfig
+    {
+        func specError(_ problem: FieldProblem, _ path: String) -> SpecError {
+            SpecError(problem.code, file: file, keyPath: keyPathPrefix + path + problem.subPath, problem.text)
+        }
+        func fields(_ section: String) throws(SpecError) -> [String: ConfigValue] {
+            switch tree[section] {
+            case nil: return [:]
+            case .object(let fields): return fields
+            case let other?:
+                throw SpecError(
+                    .wrongType,
+                    file: file,
+                    keyPath: keyPathPrefix + section,
+                    "is \(other.shortDescription) (\(other.kindDescription)); it must be a dictionary of fields."
+                )
+            }
+        }
+        func plugin(_ section: String, _ key: String, _ values: [String: ConfigValue]) throws(SpecError) -> String {
+            guard let spec = self.fields(of: section).first(where: { $0.name == key }) else { return "" }
+            do {
+                return try resolveField(spec, values[key]).flatMap(\.textValue) ?? ""
+            } catch {
+                throw specError(error, "\(section).\(key)")
+            }
+        }
+        func resolveSection(_ section: String, plugins: [String: String]) throws(SpecError) -> PluginParameters {
+            let given = try fields(section)
+            let declared = self.fields(of: section, plugins: plugins)
+            for key in given.keys.sorted() where !declared.contains(where: { $0.name == key }) {
+                throw unknownKey(
+                    key, section: section, declared: declared, plugins: plugins, file: file, prefix: keyPathPrefix)
+            }
+            var values: [String: ParameterValue] = [:]
+            for spec in declared {
+                do {
+                    values[spec.name] = try resolveField(spec, given[spec.name])
+                } catch {
+                    throw specError(error, "\(section).\(spec.name)")
+                }
+            }
+            return PluginParameters(values)
+        }
+
+        for key in tree.keys.sorted() where !Self.sections.contains(key) {
+            let hint = Suggestion.nearest(to: key, in: Self.sections).map { " Did you mean \($0)?" } ?? ""
+            throw SpecError(
+                .unknownKey,
+                file: file,
+                keyPath: keyPathPrefix + key,
+                "is not a known section; a trial config has \(Self.sections.joined(separator: ", ")).\(hint)"
+            )
+        }
+        let training = try fields("training")
+        let trainingPlugins = [
+            "optimizer": try plugin("training", "optimizer", training),
+            "loss": try plugin("training", "loss", training),
+        ]
+        let taskPlugins = ["plugin": try plugin("task", "plugin", try fields("task"))]
+        let model = try resolveSection("model", plugins: [:])
+        let seed: Int
+        do {
+            seed = try resolveField(seedField, tree["seed"])?.intValue ?? 0
+        } catch {
+            throw specError(error, "seed")
+        }
+        let stop = try resolveSection("stop", plugins: [:])
+        let task = try resolveSection("task", plugins: taskPlugins)
+        let trainingSection = try resolveSection("training", plugins: trainingPlugins)
+        return TrialConfig(task: task, model: model, training: trainingSection, stop: stop, seed: seed)
+    }
+
+    private func resolveField(_ spec: ParameterSpec, _ value: ConfigValue?) throws(FieldProblem) -> ParameterValue? {
+        guard let value, value != .null else {
+            switch spec.requirement {
+            case .defaulted(let value): return value
+            case .optional: return nil
+            case .required:
+                throw FieldProblem(
+                    code: .missingKey, text: "is missing; add it (\(spec.typeDescription): \(spec.help)).")
+            }
+        }
+        return try spec.validate(value)
+    }
+
+    private func unknownKey(
+        _ key: String,
+        section: String,
+        declared: [ParameterSpec],
+        plugins: [String: String],
+        file: String,
+        prefix: String
+    ) -> SpecError {
+        let path = "\(prefix)\(section).\(key)"
+        let known = declared.map(\.name).sorted().joined(separator: ", ")
+        // A parameter of a plugin other than the chosen one gets a precise hint.
+        let owners: [(kind: String, field: String, name: String)] =
+            registry.tasks.filter { $0.parameters.contains { $0.name == key } }.map { ("task", "plugin", $0.name) }
+            + registry.optimizers.filter { $0.parameters.contains { $0.name == key } }.map {
+                ("optimizer", "optimizer", $0.name)
+            }
+            + registry.losses.filter { $0.parameters.contains { $0.name == key } }.map { ("loss", "loss", $0.name) }
+        if let owner = owners.first(where: { _ in true }), plugins[owner.field] != owner.name {
+            return SpecError(
+                .unknownKey,
+                file: file,
+                keyPath: path,
+                "is a parameter of the \(owner.kind) \"\(owner.name)\", but \(section).\(owner.field) is "
+                    + "\"\(plugins[owner.field] ?? "")\"; remove it or choose that \(owner.kind)."
+            )
+        }
+        let hint = Suggestion.nearest(to: key, in: declared.map(\.name)).map { " Did you mean \(section).\($0)?" } ?? ""
+        return SpecError(
+            .unknownKey, file: file, keyPath: path, "is not a known key.\(hint) Known keys in \(section): \(known).")
+    }
+}

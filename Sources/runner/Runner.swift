@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Runner: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "runner",
+        abstract: "Train sweeps of small LSTMs, reproducibly, and report on them.",
+        subcommands: [Train.self]
+    )
+}
