@@ -1,0 +1,250 @@
+#!/usr/bin/env bash
+# up.sh — start a local single-node Slurm cluster (for lstm-runner CI and tests).
+#
+# Installs slurmctld, slurmd, slurm-client and munge from Debian when missing,
+# writes a config under $LSTM_SLURM_DIR (default /tmp/lstm-runner-slurm; nothing
+# goes to /etc), starts munged, slurmctld and slurmd by hand (no systemd needed)
+# and waits until the node is idle. Idempotent: if the cluster already answers,
+# it says so and exits 0. Must run as root (slurmd needs it).
+#
+# Progress goes to stderr; the only stdout line is the last one,
+#     export SLURM_CONF=/tmp/lstm-runner-slurm/slurm.conf
+# so a caller can do:   eval "$(scripts/slurm/up.sh)"
+#
+# Environment:
+#   LSTM_SLURM_DIR      cluster folder            (default /tmp/lstm-runner-slurm)
+#   LSTM_SLURM_TIMEOUT  seconds to wait for idle  (default 30)
+#   LSTM_SLURM_AUTH     munge | none | auto       (default auto: munge, else none)
+#   LSTM_SLURM_CPUS     CPUs of the node          (default: nproc)
+#   LSTM_SLURM_PORT     slurmctld port; slurmd uses PORT+1 (default 6817)
+set -euo pipefail
+
+# shellcheck source=common.sh source-path=SCRIPTDIR
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+TIMEOUT=${LSTM_SLURM_TIMEOUT:-30}
+AUTH_MODE=${LSTM_SLURM_AUTH:-auto}
+CPUS=${LSTM_SLURM_CPUS:-$(nproc)}
+PORT=${LSTM_SLURM_PORT:-6817}
+PACKAGES=(slurmctld slurmd slurm-client munge)
+
+fail() {
+    log "ERROR: $*"
+    local f
+    for f in "$MUNGE_LOG" "$CTLD_LOG" "$LOG_DIR/slurmctld.out" "$SLURMD_LOG" "$LOG_DIR/slurmd.out"; do
+        if [[ -s $f ]]; then
+            printf '==> %s (last 20 lines) <==\n' "$f" >&2
+            tail -n 20 "$f" >&2
+        fi
+    done
+    exit 1
+}
+
+print_export() { printf 'export SLURM_CONF=%q\n' "$CONF"; }
+
+# --- packages ---------------------------------------------------------------
+
+install_packages() {
+    local missing=() pkg
+    for pkg in "${PACKAGES[@]}"; do
+        if [[ $(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true) != "install ok installed" ]]; then
+            missing+=("$pkg")
+        fi
+    done
+    ((${#missing[@]} == 0)) && return 0
+    [[ $EUID -eq 0 ]] || fail "packages missing (${missing[*]}) and not root"
+    log "installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    local apt=(apt-get -y -q --no-install-recommends -o Dpkg::Use-Pty=0 -o DPkg::Lock::Timeout=120)
+    # Refresh the package lists only when a package has no install candidate.
+    local need_update=0
+    for pkg in "${missing[@]}"; do
+        if ! apt-cache policy "$pkg" 2>/dev/null | grep -q 'Candidate: [^(]'; then
+            need_update=1
+        fi
+    done
+    if ((need_update)); then
+        log "running apt-get update"
+        apt-get -q -o DPkg::Lock::Timeout=120 update >&2 || fail "apt-get update failed"
+    fi
+    if ! "${apt[@]}" install "${missing[@]}" >&2; then
+        # Stale lists (404 on a superseded .deb): refresh once and retry.
+        log "install failed; running apt-get update and retrying"
+        apt-get -q -o DPkg::Lock::Timeout=120 update >&2 || fail "apt-get update failed"
+        "${apt[@]}" install "${missing[@]}" >&2 || fail "apt-get install ${missing[*]} failed"
+    fi
+}
+
+# --- munge ------------------------------------------------------------------
+
+munge_works() {
+    munge -n -S "$MUNGE_SOCKET" 2>/dev/null | unmunge -S "$MUNGE_SOCKET" >/dev/null 2>&1
+}
+
+start_munged() {
+    if pid_alive "$MUNGE_PID" munged >/dev/null && munge_works; then
+        log "munged already running"
+        return 0
+    fi
+    stop_pidfile "$MUNGE_PID" munged
+    # munged checks permissions: the key dir private, the socket dir 755 with
+    # world-executable parents (that is why everything is kept under /tmp).
+    mkdir -p "$MUNGE_DIR/etc" "$MUNGE_DIR/lib" "$MUNGE_DIR/run"
+    chmod 755 "$SLURM_DIR" "$MUNGE_DIR" "$MUNGE_DIR/run"
+    chmod 700 "$MUNGE_DIR/etc" "$MUNGE_DIR/lib"
+    if [[ ! -s $MUNGE_KEY ]]; then
+        dd if=/dev/urandom of="$MUNGE_KEY" bs=1024 count=1 status=none
+    fi
+    chmod 400 "$MUNGE_KEY"
+    rm -f "$MUNGE_SOCKET" "$MUNGE_SOCKET.lock"
+    munged --force \
+        --key-file="$MUNGE_KEY" \
+        --socket="$MUNGE_SOCKET" \
+        --pid-file="$MUNGE_PID" \
+        --seed-file="$MUNGE_DIR/lib/munged.seed" \
+        --log-file="$MUNGE_LOG" \
+        </dev/null >>"$MUNGE_LOG" 2>&1 || return 1
+    local i
+    for ((i = 0; i < 50; i++)); do
+        munge_works && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# stop_pidfile PIDFILE NAME: stop a leftover daemon named NAME, drop the file.
+stop_pidfile() {
+    local pid
+    pid=$(pid_alive "$1" "$2") || true
+    stop_pid "$pid" "$2" "$1"
+}
+
+# --- slurm ------------------------------------------------------------------
+
+write_conf() {
+    local auth=$1 mem
+    # RealMemory a bit under the real total so slurmd never reports less.
+    mem=$(awk '/^MemTotal:/ { printf "%d", $2 / 1024 * 0.95 }' /proc/meminfo)
+    {
+        printf '# Generated by scripts/slurm/up.sh; single-node test cluster.\n'
+        printf 'ClusterName=lstmrunner\n'
+        printf 'SlurmctldHost=%s\n' "$NODE_NAME"
+        printf 'SlurmUser=root\nSlurmdUser=root\n'
+        printf 'SlurmctldPort=%s\nSlurmdPort=%s\n' "$PORT" "$((PORT + 1))"
+        if [[ $auth == munge ]]; then
+            printf 'AuthType=auth/munge\nCredType=cred/munge\n'
+            printf 'AuthInfo=socket=%s\n' "$MUNGE_SOCKET"
+        else
+            printf 'AuthType=auth/none\nCredType=cred/none\n'
+        fi
+        printf 'ProctrackType=proctrack/linuxproc\nTaskPlugin=task/none\n'
+        printf 'SelectType=select/cons_tres\nSelectTypeParameters=CR_Core\n'
+        printf 'SchedulerType=sched/backfill\n'
+        # Start pending (array) jobs on the next 1 s tick instead of every 3 s.
+        printf 'SchedulerParameters=batch_sched_delay=0\n'
+        printf 'JobAcctGatherType=jobacct_gather/none\n'
+        printf 'AccountingStorageType=accounting_storage/none\nJobCompType=jobcomp/none\n'
+        printf 'MpiDefault=none\nMailProg=/bin/true\nReturnToService=2\n'
+        # Keep finished jobs visible to scontrol for an hour (wait-job.sh).
+        printf 'MinJobAge=3600\nMaxArraySize=10001\nMaxJobCount=50000\n'
+        # A job whose dependency can never be met (afterok on a failed job) is
+        # cancelled instead of pending forever.
+        printf 'DependencyParameters=kill_invalid_depend\n'
+        printf 'InactiveLimit=0\nKillWait=5\nWaittime=0\nSlurmdTimeout=300\n'
+        printf 'StateSaveLocation=%s/state\nSlurmdSpoolDir=%s/spool\n' "$SLURM_DIR" "$SLURM_DIR"
+        printf 'SlurmctldPidFile=%s\nSlurmdPidFile=%s\n' "$CTLD_PID" "$SLURMD_PID"
+        printf 'SlurmctldLogFile=%s\nSlurmdLogFile=%s\n' "$CTLD_LOG" "$SLURMD_LOG"
+        printf 'SlurmctldDebug=info\nSlurmdDebug=info\n'
+        printf 'NodeName=%s NodeAddr=127.0.0.1 CPUs=%s RealMemory=%s State=UNKNOWN\n' \
+            "$NODE_NAME" "$CPUS" "$mem"
+        printf 'PartitionName=debug Nodes=%s Default=YES MaxTime=INFINITE State=UP\n' "$NODE_NAME"
+    } >"$CONF.tmp"
+    mv "$CONF.tmp" "$CONF"
+}
+
+start_slurmd() {
+    if pid_alive "$SLURMD_PID" slurmd >/dev/null; then
+        log "slurmd already running"
+        return 0
+    fi
+    rm -f "$SLURMD_PID"
+    log "starting slurmd"
+    slurmd -f "$CONF" -N "$NODE_NAME" </dev/null >>"$LOG_DIR/slurmd.out" 2>&1 \
+        || fail "slurmd did not start"
+}
+
+wait_idle() {
+    local deadline=$((SECONDS + TIMEOUT)) state="" resumed=0
+    while ((SECONDS < deadline)); do
+        state=$(node_state || true)
+        case $state in
+            idle | mix | alloc | comp) return 0 ;;
+            down | drain | drng | inval | fail)
+                # Not responding (*) is handled by ReturnToService; an explicit
+                # down/drain left over from an earlier run is resumed once.
+                if ((!resumed)); then
+                    SLURM_CONF=$CONF scontrol update NodeName="$NODE_NAME" State=RESUME 2>/dev/null || true
+                    resumed=1
+                fi
+                ;;
+        esac
+        sleep 0.2
+    done
+    fail "node not idle after ${TIMEOUT}s (state: '${state:-unknown}')"
+}
+
+# --- main -------------------------------------------------------------------
+
+install_packages
+
+if ctld_up; then
+    log "cluster already up (scontrol ping answers, SLURM_CONF=$CONF)"
+    start_slurmd
+    wait_idle
+    print_export
+    exit 0
+fi
+
+[[ $EUID -eq 0 ]] || fail "must run as root (slurmd and SlurmUser=root)"
+
+# Leftovers of a crashed or half-stopped cluster: stop them, drop stale pid files.
+stop_pidfile "$SLURMD_PID" slurmd
+stop_pidfile "$CTLD_PID" slurmctld
+
+mkdir -p "$SLURM_DIR" "$RUN_DIR" "$LOG_DIR" "$SLURM_DIR/state" "$SLURM_DIR/spool"
+chmod 755 "$SLURM_DIR"
+
+auth=none
+case $AUTH_MODE in
+    none) log "auth/none requested (LSTM_SLURM_AUTH=none)" ;;
+    munge | auto)
+        if start_munged; then
+            auth=munge
+            log "munged running (socket $MUNGE_SOCKET)"
+        elif [[ $AUTH_MODE == munge ]]; then
+            fail "munged did not start"
+        else
+            log "WARNING: munge does not work here ($(tail -n1 "$MUNGE_LOG" 2>/dev/null || true));"
+            log "WARNING: falling back to AuthType=auth/none (for tests/CI only)"
+            stop_pidfile "$MUNGE_PID" munged
+        fi
+        ;;
+    *) fail "LSTM_SLURM_AUTH must be munge, none or auto (got '$AUTH_MODE')" ;;
+esac
+
+write_conf "$auth"
+export SLURM_CONF=$CONF
+
+log "starting slurmctld"
+slurmctld -f "$CONF" </dev/null >>"$LOG_DIR/slurmctld.out" 2>&1 || fail "slurmctld did not start"
+deadline=$((SECONDS + TIMEOUT))
+until ctld_up; do
+    ((SECONDS < deadline)) || fail "slurmctld does not answer after ${TIMEOUT}s"
+    pid_alive "$CTLD_PID" slurmctld >/dev/null || [[ ! -e $CTLD_PID ]] || fail "slurmctld exited"
+    sleep 0.2
+done
+
+start_slurmd
+wait_idle
+log "cluster up: node $NODE_NAME idle, $CPUS CPUs, auth/$auth"
+print_export
