@@ -1,0 +1,194 @@
+import Crypto
+import Foundation
+import LSTMCore
+
+/// A run's state at one iteration: a header and named float64 arrays, stored as one gzip file.
+///
+/// The file (`results/checkpoints/<run-id>.ckpt.gz`) is gzip (RFC 1952, so `gzip -dc` reads it
+/// and its CRC-32 catches corruption) of:
+///
+/// | bytes | contents |
+/// | --- | --- |
+/// | `0..<8` | the magic `LSTMCKPT` (ASCII) |
+/// | `8..<12` | the format version, `UInt32` little-endian, `1` |
+/// | `12..<20` | the header length `n`, `UInt64` little-endian |
+/// | `20..<20+n` | the header, ``CheckpointHeader`` as UTF-8 JSON with sorted keys |
+/// | `20+n...` | the payload: each array of `header.arrays` in order, `product(shape)` float64 little-endian |
+///
+/// Checkpoints made from ``LSTMCore/LSTMParameters`` start with `weights` `[4H, X+H]`, `bias`
+/// `[4H]` and `readout` `[R]`, followed by the caller's extra arrays (optimizer state, `inputs`
+/// `[N, T, X]`, `targets` `[N, T]`).
+public struct Checkpoint: Equatable, Sendable {
+    /// The first eight bytes of every checkpoint: `LSTMCKPT`.
+    public static let magic: [UInt8] = Array("LSTMCKPT".utf8)
+    /// The format version this build writes, and the newest it reads.
+    public static let formatVersion: UInt32 = 1
+    /// The magic, the version and the header length.
+    static let prefixLength = 20
+
+    /// The header, with the arrays' names and shapes and the payload's SHA-256.
+    public let header: CheckpointHeader
+    /// The arrays, in payload order.
+    public let arrays: [NamedArray]
+
+    /// Creates a checkpoint from a header and arrays already checked against each other.
+    init(verifiedHeader header: CheckpointHeader, arrays: [NamedArray]) {
+        self.header = header
+        self.arrays = arrays
+    }
+
+    /// Creates a checkpoint of arbitrary arrays, computing the header's array list and SHA-256.
+    ///
+    /// - Parameters:
+    ///   - runID: The run's id.
+    ///   - iteration: The number of updates applied so far.
+    ///   - kind: `initial`, `final` or `every`.
+    ///   - inputSize: `X`.
+    ///   - hiddenSize: `H`.
+    ///   - readoutSize: `R`.
+    ///   - cellOutput: `identity` or `tanh`.
+    ///   - config: The run's canonical config JSON text.
+    ///   - arrays: The arrays, in the order they will be stored; names must be unique.
+    /// - Throws: ``CheckpointError`` `shapeMismatch` when an array's values do not fill its shape,
+    ///   `badHeader` when a name is empty or repeated.
+    public init(
+        runID: String,
+        iteration: Int,
+        kind: String,
+        inputSize: Int,
+        hiddenSize: Int,
+        readoutSize: Int,
+        cellOutput: String,
+        config: String,
+        arrays: [NamedArray]
+    ) throws(CheckpointError) {
+        let file = "checkpoint of run \(runID)"
+        var names = Set<String>()
+        for array in arrays {
+            guard !array.name.isEmpty, names.insert(array.name).inserted else {
+                throw CheckpointError(
+                    .badHeader,
+                    file: file,
+                    message: "the array name '\(array.name)' is empty or repeated; give each array a unique name."
+                )
+            }
+            guard let count = array.elementCount, count == array.values.count else {
+                throw CheckpointError(
+                    .shapeMismatch,
+                    file: file,
+                    message: "array '\(array.name)' has shape \(array.shape) but \(array.values.count) values; "
+                        + "the values must fill the shape exactly."
+                )
+            }
+        }
+        let payload = Self.payload(of: arrays)
+        header = CheckpointHeader(
+            runID: runID,
+            iteration: iteration,
+            kind: kind,
+            inputSize: inputSize,
+            hiddenSize: hiddenSize,
+            readoutSize: readoutSize,
+            cellOutput: cellOutput,
+            config: config,
+            arrays: arrays.map { CheckpointHeader.ArrayInfo(name: $0.name, shape: $0.shape) },
+            payloadSHA256: Self.sha256Hex(payload)
+        )
+        self.arrays = arrays
+    }
+
+    /// The array named `name`, or `nil`.
+    ///
+    /// - Parameter name: The array's name.
+    public subscript(name: String) -> NamedArray? {
+        arrays.first { $0.name == name }
+    }
+
+    // MARK: - Encoding
+
+    /// The checkpoint file's bytes: the gzip of magic, version, header length, header and payload.
+    ///
+    /// Equal checkpoints give equal bytes.
+    ///
+    /// - Returns: The compressed file contents.
+    /// - Throws: ``CheckpointError`` `io` when zlib fails (out of memory).
+    public func encoded() throws(CheckpointError) -> Data {
+        let file = "checkpoint of run \(header.runID)"
+        let headerJSON: Data
+        do {
+            headerJSON = try Self.headerEncoder.encode(header)
+        } catch {
+            throw CheckpointError(.badHeader, file: file, message: "the header does not encode as JSON: \(error).")
+        }
+        let contents = Self.frame(headerJSON: headerJSON, payload: Self.payload(of: arrays))
+        do {
+            return try Gzip.compress(contents)
+        } catch {
+            throw CheckpointError(.io, file: file, message: "compression failed: \(error.message).")
+        }
+    }
+
+    /// Writes the checkpoint to `url` atomically, creating its directory when missing.
+    ///
+    /// - Parameter url: The file to write, usually `results/checkpoints/<run-id>.ckpt.gz`.
+    /// - Throws: ``CheckpointError`` `io` naming the file when it cannot be written.
+    public func write(to url: URL) throws(CheckpointError) {
+        let data = try encoded()
+        do {
+            try AtomicFile.write(data, to: url, createDirectory: true)
+        } catch {
+            throw CheckpointError(.io, file: url.relativePath, message: error.summary)
+        }
+    }
+
+    /// The uncompressed file contents: magic, version, header length, header JSON, payload.
+    ///
+    /// - Parameters:
+    ///   - headerJSON: The header, as UTF-8 JSON.
+    ///   - payload: The arrays' bytes.
+    ///   - version: The format version to write.
+    /// - Returns: The bytes that ``encoded()`` compresses.
+    static func frame(headerJSON: Data, payload: Data, version: UInt32 = formatVersion) -> Data {
+        var contents = Data(capacity: prefixLength + headerJSON.count + payload.count)
+        contents.append(contentsOf: magic)
+        withUnsafeBytes(of: version.littleEndian) { contents.append(contentsOf: $0) }
+        withUnsafeBytes(of: UInt64(headerJSON.count).littleEndian) { contents.append(contentsOf: $0) }
+        contents.append(headerJSON)
+        contents.append(payload)
+        return contents
+    }
+
+    /// The arrays' values, concatenated as little-endian float64.
+    ///
+    /// - Parameter arrays: The arrays, in order.
+    /// - Returns: `8 * sum(values.count)` bytes.
+    static func payload(of arrays: [NamedArray]) -> Data {
+        var payload = Data(capacity: 8 * arrays.reduce(0) { $0 + $1.values.count })
+        for array in arrays {
+            NamedArray.appendLittleEndian(array.values, to: &payload)
+        }
+        return payload
+    }
+
+    /// The lowercase hex SHA-256 of `data`.
+    ///
+    /// - Parameter data: The bytes to hash.
+    /// - Returns: 64 hex digits.
+    static func sha256Hex(_ data: some DataProtocol) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(64)
+        for byte in SHA256.hash(data: data) {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// `JSONEncoder` with sorted keys (and unescaped slashes, for readable config text).
+    static var headerEncoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+}

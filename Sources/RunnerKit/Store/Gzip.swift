@@ -1,0 +1,138 @@
+import CZlibShim
+import Foundation
+
+/// gzip compression through zlib, in the framing the `gzip` tool reads and writes (RFC 1952).
+///
+/// Compression uses `deflateInit2` with `windowBits` 31 (a gzip header, no file name, modification
+/// time 0, so equal input gives equal bytes), and decompression checks the CRC-32 and length in
+/// the trailer. Both stream through fixed-size buffers, so time and extra memory grow linearly
+/// with the data.
+public enum Gzip {
+    /// The size of the buffers fed to and filled by zlib.
+    static let chunkSize = 1 << 18
+
+    /// Compresses `data` into one gzip member.
+    ///
+    /// - Parameters:
+    ///   - data: The bytes to compress, of any length.
+    ///   - level: zlib's compression level, 0 (store) to 9 (smallest), or -1 for zlib's default.
+    /// - Returns: The gzip stream: header, deflate data, CRC-32 and length.
+    /// - Throws: ``GzipError`` with code `zlib` for an invalid level or when zlib runs out of memory.
+    public static func compress(_ data: Data, level: Int32 = 6) throws(GzipError) -> Data {
+        // zlib keeps a pointer back to the stream, so it lives at one fixed address.
+        let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+        stream.initialize(to: z_stream())
+        defer { stream.deallocate() }
+        let status = czlib_deflateInit2(stream, level, 31, 8)
+        guard status == Z_OK else {
+            throw GzipError(.zlib, "deflateInit2 failed with status \(status) (level \(level) must be -1...9)")
+        }
+        defer { deflateEnd(stream) }
+        var output = Data()
+        output.reserveCapacity(data.count / 2 + 64)
+        let buffer = UnsafeMutablePointer<Bytef>.allocate(capacity: chunkSize)
+        defer { buffer.deallocate() }
+        let result = data.withUnsafeBytes { (input: UnsafeRawBufferPointer) in
+            Result { () throws(GzipError) -> Data in
+                var offset = 0
+                while true {
+                    if stream.pointee.avail_in == 0 && offset < input.count, let base = input.baseAddress {
+                        let count = min(chunkSize, input.count - offset)
+                        stream.pointee.next_in = UnsafeMutablePointer(
+                            mutating: (base + offset).assumingMemoryBound(to: Bytef.self)
+                        )
+                        stream.pointee.avail_in = uInt(count)
+                        offset += count
+                    }
+                    let flush = offset == input.count ? Z_FINISH : Z_NO_FLUSH
+                    stream.pointee.next_out = buffer
+                    stream.pointee.avail_out = uInt(chunkSize)
+                    let status = deflate(stream, flush)
+                    output.append(buffer, count: chunkSize - Int(stream.pointee.avail_out))
+                    switch status {
+                    case Z_STREAM_END:
+                        return output
+                    case Z_OK, Z_BUF_ERROR:
+                        continue
+                    default:
+                        throw GzipError(.zlib, "deflate failed with status \(status)\(zlibMessage(stream.pointee))")
+                    }
+                }
+            }
+        }
+        return try result.get()
+    }
+
+    /// Decompresses one gzip member and checks its CRC-32 and length.
+    ///
+    /// - Parameter data: A complete gzip stream, and nothing after it.
+    /// - Returns: The original bytes.
+    /// - Throws: ``GzipError``: `notGzip` when `data` lacks the gzip magic, `truncated` when the
+    ///   stream ends early (including empty `data`), `corrupted` for malformed data or a wrong
+    ///   CRC-32 or length, `trailingData` for bytes after the stream.
+    public static func decompress(_ data: Data) throws(GzipError) -> Data {
+        if data.isEmpty {
+            throw GzipError(.truncated, "the data is empty")
+        }
+        let magic: [UInt8] = [0x1f, 0x8b]
+        guard zip(data.prefix(2), magic).allSatisfy({ $0 == $1 }) else {
+            throw GzipError(.notGzip, "the data does not start with the gzip magic bytes 1f 8b")
+        }
+        let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+        stream.initialize(to: z_stream())
+        defer { stream.deallocate() }
+        let status = czlib_inflateInit2(stream, 31)
+        guard status == Z_OK else {
+            throw GzipError(.zlib, "inflateInit2 failed with status \(status)")
+        }
+        defer { inflateEnd(stream) }
+        var output = Data()
+        output.reserveCapacity(data.count * 2)
+        let buffer = UnsafeMutablePointer<Bytef>.allocate(capacity: chunkSize)
+        defer { buffer.deallocate() }
+        let result = data.withUnsafeBytes { (input: UnsafeRawBufferPointer) in
+            Result { () throws(GzipError) -> Data in
+                var offset = 0
+                while true {
+                    if stream.pointee.avail_in == 0 && offset < input.count, let base = input.baseAddress {
+                        let count = min(chunkSize, input.count - offset)
+                        stream.pointee.next_in = UnsafeMutablePointer(
+                            mutating: (base + offset).assumingMemoryBound(to: Bytef.self)
+                        )
+                        stream.pointee.avail_in = uInt(count)
+                        offset += count
+                    }
+                    stream.pointee.next_out = buffer
+                    stream.pointee.avail_out = uInt(chunkSize)
+                    let status = inflate(stream, Z_NO_FLUSH)
+                    output.append(buffer, count: chunkSize - Int(stream.pointee.avail_out))
+                    let inputExhausted = stream.pointee.avail_in == 0 && offset == input.count
+                    switch status {
+                    case Z_STREAM_END:
+                        guard inputExhausted else {
+                            let extra = Int(stream.pointee.avail_in) + (input.count - offset)
+                            throw GzipError(.trailingData, "\(extra) bytes follow the end of the gzip stream")
+                        }
+                        return output
+                    case Z_OK, Z_BUF_ERROR:
+                        // Z_OK with output space left, or Z_BUF_ERROR, means zlib wants more input.
+                        if inputExhausted && (status == Z_BUF_ERROR || stream.pointee.avail_out > 0) {
+                            throw GzipError(.truncated, "the gzip stream ends early, after \(input.count) bytes")
+                        }
+                    case Z_DATA_ERROR, Z_NEED_DICT:
+                        throw GzipError(.corrupted, "the gzip data is damaged\(zlibMessage(stream.pointee))")
+                    default:
+                        throw GzipError(.zlib, "inflate failed with status \(status)\(zlibMessage(stream.pointee))")
+                    }
+                }
+            }
+        }
+        return try result.get()
+    }
+
+    /// `" (zlib: MESSAGE)"` when zlib left a message in `stream.msg`, else the empty string.
+    private static func zlibMessage(_ stream: z_stream) -> String {
+        guard let message = stream.msg else { return "" }
+        return " (zlib: \(String(cString: message)))"
+    }
+}
