@@ -1,15 +1,114 @@
+import Foundation
 import LSTMCore
 
-let clock = ContinuousClock()
-var times: [Double] = []
-for _ in 0..<20 {
-    let (p, data) = ReferenceProblem.make()
-    let net = LSTMNetwork(parameters: p, trainingSet: data)
-    let t0 = clock.now
-    let losses = net.train(iterations: 100)
-    let d = t0.duration(to: clock.now)
-    times.append(Double(d.components.attoseconds) * 1e-18 + Double(d.components.seconds))
-    precondition(losses[99] < 1e-4)
+// The benchmark harness behind `make bench`: prints the figures the issues ask for, as ratios
+// against references run in the same invocation, and writes them all to results/bench.json.
+//
+//   lstm-bench [--reference PATH/lstm_numpy.py] [--output results/bench.json] [--flags "..."] [--quick]
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+@MainActor func option(_ name: String) -> String? {
+    guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return nil }
+    return arguments[index + 1]
 }
-times.sort()
-print("median \(times[10] * 1000) ms min \(times[0] * 1000) max \(times[19] * 1000)")
+let referencePath = option("--reference") ?? "../shared/reference/lstm_numpy.py"
+let outputPath = option("--output") ?? "results/bench.json"
+let flags = option("--flags") ?? ""
+let quick = arguments.contains("--quick")
+
+var record: [String: Any] = ["machine": Bench.machine(flags: flags)]
+print(
+    "lstm-bench on \((record["machine"] as? [String: Any])?["cpu"] ?? "?"), flags: \(flags.isEmpty ? "(none)" : flags)")
+
+// MARK: - The reference workload
+
+print("\n== reference workload: H=100, X=50, T=4, 100 iterations, float64, SGD lr 0.1 ==")
+let runs = quick ? 5 : 25
+var times: [Double] = []
+var lastLoss = 0.0
+for _ in 0..<(runs + 2) {
+    let (parameters, data) = ReferenceProblem.make()
+    let network = LSTMNetwork(parameters: parameters, trainingSet: data)
+    var losses: [Double] = []
+    times.append(Bench.time { losses = network.train(iterations: 100) })
+    lastLoss = losses[99]
+}
+times.removeFirst(2)  // warm-up
+let swiftSummary = Bench.Summary(times)
+let referenceFlops = Bench.flops(hidden: 100, input: 50, steps: 4, iterations: 100)
+print(
+    String(
+        format: "swift : median %.2f ms  min %.2f  max %.2f  (%d runs)  %.2f GFLOP/s  loss@100 %.3e",
+        swiftSummary.median * 1000,
+        swiftSummary.min * 1000,
+        swiftSummary.max * 1000,
+        swiftSummary.count,
+        referenceFlops / swiftSummary.median / 1e9,
+        lastLoss
+    )
+)
+var reference: [String: Any] = ["swift": swiftSummary.json, "gflops": referenceFlops / swiftSummary.median / 1e9]
+let numpyRepeats = quick ? 5 : 20
+if let data = Bench.capture(["python3", referencePath, "--repeat", String(numpyRepeats), "--json"]),
+    let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+    let seconds = object["seconds"] as? Double
+{
+    let ratio = seconds / swiftSummary.median
+    print(
+        String(
+            format: "numpy : median %.2f ms (%d runs, lstm_numpy.py --repeat %d --json)", seconds * 1000, numpyRepeats,
+            numpyRepeats))
+    print(String(format: "ratio : swift is %.1fx faster than numpy (target >= 8x)", ratio))
+    reference["numpy"] = ["median_ms": seconds * 1000, "runs": numpyRepeats]
+    reference["speedup_vs_numpy"] = ratio
+} else {
+    print("numpy : not run (python3 \(referencePath) failed)")
+}
+record["reference"] = reference
+
+// MARK: - Scaling
+
+print("\n== scaling: X=50, 100 iterations; ms per run and GFLOP/s (FLOPs counted analytically) ==")
+let hiddenSizes = quick ? [32, 128] : [32, 64, 128, 256, 512]
+let lengths = quick ? [4, 16] : [4, 16, 64]
+print("     H " + lengths.map { String(format: "%18@", "T=\($0)" as NSString) }.joined())
+var scaling: [[String: Any]] = []
+for hidden in hiddenSizes {
+    var line = String(format: "%6d ", hidden)
+    for steps in lengths {
+        let targets = (0..<steps).map { Double($0 % 5) * 0.1 - 0.2 }
+        let (parameters, data) = ReferenceProblem.make(hiddenSize: hidden, targets: targets, seed: 1)
+        var samples: [Double] = []
+        var spent = 0.0
+        while samples.count < 3 || (spent < 1.0 && samples.count < 20) {
+            let network = LSTMNetwork(parameters: parameters, trainingSet: data)
+            let seconds = Bench.time { network.train(iterations: 100) }
+            samples.append(seconds)
+            spent += seconds
+        }
+        let median = Bench.Summary(samples).median
+        let gflops = Bench.flops(hidden: hidden, input: 50, steps: steps, iterations: 100) / median / 1e9
+        line += String(format: "%9.2f ms %5.1f", median * 1000, gflops)
+        scaling.append(["hidden": hidden, "steps": steps, "ms": median * 1000, "gflops": gflops])
+    }
+    print(line)
+}
+record["scaling"] = scaling
+
+// MARK: - Output
+
+do {
+    let url = URL(fileURLWithPath: outputPath)
+    var existing: [String: Any] = [:]
+    if let data = try? Data(contentsOf: url),
+        let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+    {
+        existing = object
+    }
+    for (key, value) in record { existing[key] = value }
+    try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try JSONSerialization.data(withJSONObject: existing, options: [.prettyPrinted, .sortedKeys]).write(to: url)
+    print("\nwrote \(outputPath)")
+} catch {
+    print("could not write \(outputPath): \(error)")
+}

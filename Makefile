@@ -1,0 +1,71 @@
+# lstm-runner: build, test, benchmark.
+#
+#   make run           release build, run the default experiment into results/runs.sqlite, print its report
+#   make test          install what the tests need, build, run every test (debug build)
+#   make bench         release build; print the benchmark figures and write results/bench.json
+#   make lint          swift format lint --strict over Package.swift, Sources and Tests
+#   make format        swift format in place
+#   make clean         remove the build folders and everything under results/ but .gitkeep
+#   make deps          install the system packages the build and tests need (apt), if missing
+#   make verify-build  check that the debug and the release build train bit-identical runs
+#   make slurm-up      start a local single-node Slurm cluster (root; see scripts/slurm/)
+#   make slurm-down    stop it
+#
+# Release builds add -Xcc -march=x86-64-v3 when this CPU has AVX2, BMI2 and FMA (it speeds the
+# kernels up and, as `make verify-build` checks, gives the same bits: the code never fuses
+# multiply-adds). Override with `make RELEASE_FLAGS=... run`.
+
+SHELL := /bin/bash
+SWIFT ?= swift
+HAS_X86_64_V3 := $(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw bmi2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo && echo yes)
+RELEASE_FLAGS ?= -c release $(if $(HAS_X86_64_V3),-Xcc -march=x86-64-v3)
+RUNNER_RELEASE = .build/release/runner
+SPEC ?= experiments/seed-sweep.json
+APT_PACKAGES := libsqlite3-dev zlib1g-dev sqlite3
+
+.PHONY: run test bench lint format clean deps verify-build slurm-up slurm-down release
+
+deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing $$missing"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y --no-install-recommends $$missing >/dev/null 2>&1 || \
+			{ apt-get update >/dev/null && apt-get install -y --no-install-recommends $$missing; }; \
+	fi
+	@python3 -c 'import numpy' 2>/dev/null || python3 -m pip install --quiet numpy
+
+release: deps
+	$(SWIFT) build $(RELEASE_FLAGS) --product runner
+
+run: release
+	$(RUNNER_RELEASE) train
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+bench: deps
+	$(SWIFT) build $(RELEASE_FLAGS) --product lstm-bench
+	.build/release/lstm-bench --reference ../shared/reference/lstm_numpy.py --output results/bench.json
+
+lint:
+	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests
+
+format:
+	$(SWIFT) format format --in-place --recursive Package.swift Sources Tests
+
+verify-build: deps
+	$(SWIFT) build --product runner
+	$(SWIFT) build $(RELEASE_FLAGS) --product runner
+	scripts/verify-build.sh .build/debug/runner $(RUNNER_RELEASE)
+
+slurm-up:
+	scripts/slurm/up.sh
+
+slurm-down:
+	scripts/slurm/down.sh
+
+clean:
+	rm -rf .build .build-* .build_*
+	find results -mindepth 1 ! -name .gitkeep -exec rm -rf {} +

@@ -1,0 +1,249 @@
+import Crypto
+import Foundation
+
+/// Reads experiment specs: JSON (`.json`) or XML property lists (`.plist`), one schema.
+///
+/// Loading validates everything before anything runs: the file's syntax, every section and
+/// field, every sweep axis and each value on it, and every trial config of the grid. The first
+/// problem becomes a ``SpecError`` naming the file, the key path and the value.
+public struct SpecLoader: Sendable {
+    /// The schema specs are checked against.
+    public var schema: ConfigSchema
+    /// The most trials a grid may have without `force`.
+    public var trialLimit: Int
+
+    /// Creates a loader.
+    public init(schema: ConfigSchema = ConfigSchema(), trialLimit: Int = 1_000_000) {
+        self.schema = schema
+        self.trialLimit = trialLimit
+    }
+
+    /// The keys a spec file may have at its top level.
+    public static let topLevelKeys = [
+        "checkpoints", "description", "model", "name", "seed", "stop", "sweep", "task", "training",
+    ]
+
+    /// Reads and validates a spec file.
+    ///
+    /// - Parameters:
+    ///   - path: the file, as the user named it (used in messages).
+    ///   - force: allow grids over ``trialLimit`` trials.
+    /// - Returns: the spec, its axes expanded.
+    /// - Throws: ``SpecError``.
+    public func load(path: String, force: Bool = false) throws(SpecError) -> ExperimentSpec {
+        let url = URL(fileURLWithPath: path)
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read" : "does not exist"
+            throw SpecError(.unreadable, file: path, "the file \(reason); give the path of a .json or .plist spec.")
+        }
+        return try load(data: data, file: path, force: force)
+    }
+
+    /// Validates a spec from its bytes; the format comes from `file`'s extension.
+    ///
+    /// - Parameters:
+    ///   - data: the file's contents.
+    ///   - file: the file name (its extension picks the format).
+    ///   - force: allow grids over ``trialLimit`` trials.
+    /// - Returns: the spec.
+    /// - Throws: ``SpecError``.
+    public func load(data: Data, file: String, force: Bool = false) throws(SpecError) -> ExperimentSpec {
+        let tree = try Self.decode(data, file: file)
+        guard case .object(let top) = tree else {
+            throw SpecError(
+                .wrongType,
+                file: file,
+                "the top level is \(tree.kindDescription); a spec is a dictionary with name, task, model, training, sweep, ..."
+            )
+        }
+        for key in top.keys.sorted() where !Self.topLevelKeys.contains(key) {
+            let hint = Suggestion.nearest(to: key, in: Self.topLevelKeys).map { " Did you mean \($0)?" } ?? ""
+            throw SpecError(
+                .unknownKey,
+                file: file,
+                keyPath: key,
+                "is not a known key.\(hint) A spec has \(Self.topLevelKeys.joined(separator: ", "))."
+            )
+        }
+        let name = try Self.name(top["name"], file: file)
+        var description = ""
+        switch top["description"] {
+        case nil, .null?: break
+        case .string(let text)?: description = text
+        case let other?:
+            throw SpecError(
+                .wrongType,
+                file: file,
+                keyPath: "description",
+                "is \(other.shortDescription) (\(other.kindDescription)); it must be a string."
+            )
+        }
+        let checkpoints = try Self.checkpoints(top["checkpoints"], file: file)
+        var base: [String: ConfigValue] = [:]
+        for key in ["task", "model", "training", "stop", "seed"] {
+            base[key] = top[key]
+        }
+        // The base config alone must be valid: errors then name the field as written.
+        _ = try schema.resolve(base, file: file)
+        let axes = try Sweep(schema: schema).axes(from: top["sweep"], base: base, file: file)
+        var spec = ExperimentSpec(
+            name: name,
+            description: description,
+            file: file,
+            text: String(decoding: data, as: UTF8.self),
+            base: base,
+            axes: axes,
+            checkpoints: checkpoints,
+            schema: schema
+        )
+        spec.schema = schema
+        if spec.gridSize > trialLimit && !force {
+            let size = spec.gridSize == Int.max ? "more than \(Int.max)" : "\(spec.gridSize)"
+            throw SpecError(
+                .tooManyTrials,
+                file: file,
+                keyPath: "sweep",
+                "makes \(size) trials, over the limit of \(trialLimit); shrink the sweep or pass --force."
+            )
+        }
+        return spec
+    }
+
+    // MARK: - Decoding
+
+    /// Decodes JSON or a property list into a tree; syntax errors give the line and column.
+    static func decode(_ data: Data, file: String) throws(SpecError) -> ConfigValue {
+        switch URL(fileURLWithPath: file).pathExtension.lowercased() {
+        case "json":
+            do {
+                return try JSONDecoder().decode(ConfigValue.self, from: data)
+            } catch {
+                throw SpecError(
+                    .syntax, file: file,
+                    "is not valid JSON\(jsonPosition(data)); check the brackets, commas and quotes there.")
+            }
+        case "plist":
+            do {
+                return try PropertyListDecoder().decode(ConfigValue.self, from: data)
+            } catch {
+                let detail = plistDetail(error)
+                throw SpecError(.syntax, file: file, "is not a valid property list\(detail); check the XML there.")
+            }
+        default:
+            throw SpecError(
+                .unsupportedFormat,
+                file: file,
+                "has an extension (\"\(URL(fileURLWithPath: file).pathExtension)\") that names no spec format; use .json or .plist."
+            )
+        }
+    }
+
+    /// ` (line L, column C)` from JSONSerialization's character offset, or nothing.
+    private static func jsonPosition(_ data: Data) -> String {
+        do {
+            _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+            return ""
+        } catch {
+            let text = "\(error)"
+            guard let range = text.range(of: "character "),
+                let offset = Int(text[range.upperBound...].prefix { $0.isNumber })
+            else { return "" }
+            let prefix = data.prefix(offset)
+            let line = prefix.filter { $0 == UInt8(ascii: "\n") }.count + 1
+            let column = offset - (prefix.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0) + 1
+            return " (line \(line), column \(column))"
+        }
+    }
+
+    private static func plistDetail(_ error: any Error) -> String {
+        let text = "\(error)"
+        if let range = text.range(of: "NSDebugDescription=") {
+            let detail = text[range.upperBound...].prefix { $0 != "}" && $0 != "\n" }
+            return " (\(detail.trimmingCharacters(in: .whitespaces)))"
+        }
+        return ""
+    }
+
+    // MARK: - Sections
+
+    private static func name(_ value: ConfigValue?, file: String) throws(SpecError) -> String {
+        guard let value else {
+            throw SpecError(.missingKey, file: file, keyPath: "name", "is missing; add \"name\": \"my-experiment\".")
+        }
+        guard case .string(let name) = value else {
+            throw SpecError(
+                .wrongType,
+                file: file,
+                keyPath: "name",
+                "is \(value.shortDescription) (\(value.kindDescription)); it must be a string such as \"seed-sweep\"."
+            )
+        }
+        let allowed = name.unicodeScalars.allSatisfy { scalar in
+            scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || "._-".unicodeScalars.contains(scalar))
+        }
+        guard allowed, !name.isEmpty, name.count <= 100, name.first != "-" else {
+            throw SpecError(
+                .outOfRange,
+                file: file,
+                keyPath: "name",
+                "is \"\(name)\"; use 1 to 100 letters, digits, '.', '_' or '-', not starting with '-'."
+            )
+        }
+        return name
+    }
+
+    private static func checkpoints(_ value: ConfigValue?, file: String) throws(SpecError) -> ExperimentSpec.Checkpoints
+    {
+        var result = ExperimentSpec.Checkpoints.standard
+        guard let value, value != .null else { return result }
+        guard case .object(let fields) = value else {
+            throw SpecError(
+                .wrongType,
+                file: file,
+                keyPath: "checkpoints",
+                "is \(value.shortDescription) (\(value.kindDescription)); it must be a dictionary with final, initial, every."
+            )
+        }
+        let specs = [
+            ParameterSpec("final", .boolean, .defaulted(.boolean(true)), help: "write the final parameters"),
+            ParameterSpec("initial", .boolean, .defaulted(.boolean(false)), help: "write the initial parameters"),
+            ParameterSpec(
+                "every", .integer(0...100_000_000), .defaulted(.integer(0)), help: "write every N iterations"),
+        ]
+        for key in fields.keys.sorted() where !specs.contains(where: { $0.name == key }) {
+            let hint =
+                Suggestion.nearest(to: key, in: specs.map(\.name)).map { " Did you mean checkpoints.\($0)?" } ?? ""
+            throw SpecError(
+                .unknownKey,
+                file: file,
+                keyPath: "checkpoints.\(key)",
+                "is not a known key.\(hint) Known keys in checkpoints: every, final, initial."
+            )
+        }
+        for spec in specs {
+            guard let given = fields[spec.name] else { continue }
+            let value: ParameterValue
+            do {
+                value = try spec.validate(given)
+            } catch {
+                throw SpecError(error.code, file: file, keyPath: "checkpoints.\(spec.name)\(error.subPath)", error.text)
+            }
+            switch spec.name {
+            case "final": result.final = value.boolValue ?? true
+            case "initial": result.initial = value.boolValue ?? false
+            default: result.every = value.intValue ?? 0
+            }
+        }
+        return result
+    }
+}
+
+extension ExperimentSpec {
+    /// The SHA-256 of the spec file's text, lowercase hex.
+    public var textSHA256: String {
+        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}
