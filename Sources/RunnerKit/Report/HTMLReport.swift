@@ -8,7 +8,7 @@ public struct HTMLReport: Sendable {
         /// A paragraph of plain text (escaped).
         case paragraph(String)
         /// A table, formatted like ``TableRenderer``'s `table` format, numbers right-aligned.
-        case table(Table)
+        case table(ReportTable)
         /// An SVG figure, inserted verbatim (it must come from ``LossCurveChart`` or
         /// ``HeatmapChart`` or be otherwise trusted), with an optional caption (escaped).
         case figure(svg: String, caption: String?)
@@ -98,7 +98,7 @@ public struct HTMLReport: Sendable {
     ///
     /// - Parameter table: The table.
     /// - Returns: The HTML.
-    static func tableHTML(_ table: Table) -> String {
+    static func tableHTML(_ table: ReportTable) -> String {
         func alignmentClass(_ column: TableColumn) -> String {
             switch column.resolvedAlignment {
             case .left: "text"

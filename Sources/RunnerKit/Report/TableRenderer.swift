@@ -1,6 +1,6 @@
 import Foundation
 
-/// Renders a ``Table`` as aligned text, Markdown, CSV or JSON.
+/// Renders a ``ReportTable`` as aligned text, Markdown, CSV or JSON.
 ///
 /// Text-like formats (`table`, Markdown, HTML) print numbers for reading: losses as `1.23e-04`,
 /// a mean and standard deviation as `1.23e-04 ± 5.6e-05`, other reals with four significant
@@ -23,7 +23,7 @@ public enum TableRenderer {
     ///   - width: The maximum line width of the `table` format, in characters; text columns are
     ///     shortened with `…` to fit, numbers never. Ignored by the other formats.
     /// - Returns: The rendered text, without a trailing newline.
-    public static func render(_ table: Table, format: TableFormat, width: Int = defaultWidth) -> String {
+    public static func render(_ table: ReportTable, format: TableFormat, width: Int = defaultWidth) -> String {
         switch format {
         case .table: renderText(table, width: width)
         case .markdown: renderMarkdown(table)
@@ -39,7 +39,7 @@ public enum TableRenderer {
     /// The narrowest a text column is shortened to, `…` included.
     static let minimumTextWidth = 4
 
-    private static func renderText(_ table: Table, width: Int) -> String {
+    private static func renderText(_ table: ReportTable, width: Int) -> String {
         let columns = table.columns
         guard !columns.isEmpty else { return "" }
         let header = columns.map { singleLine($0.title) }
@@ -77,7 +77,7 @@ public enum TableRenderer {
 
     // MARK: - markdown
 
-    private static func renderMarkdown(_ table: Table) -> String {
+    private static func renderMarkdown(_ table: ReportTable) -> String {
         let columns = table.columns
         guard !columns.isEmpty else { return "" }
         func escape(_ text: String) -> String {
@@ -116,7 +116,7 @@ public enum TableRenderer {
         var isStandardDeviation: Bool
     }
 
-    private static func dataFields(_ table: Table, name: (TableColumn) -> String) -> [DataField] {
+    private static func dataFields(_ table: ReportTable, name: (TableColumn) -> String) -> [DataField] {
         var fields: [DataField] = []
         for (index, column) in table.columns.enumerated() {
             fields.append(DataField(column: index, name: name(column), isStandardDeviation: false))
@@ -149,7 +149,7 @@ public enum TableRenderer {
         }
     }
 
-    private static func renderCSV(_ table: Table) -> String {
+    private static func renderCSV(_ table: ReportTable) -> String {
         let fields = dataFields(table) { $0.title }
         var lines = [fields.map { csvQuote($0.name) }.joined(separator: ",")]
         for row in table.rows.indices {
@@ -180,7 +180,7 @@ public enum TableRenderer {
 
     // MARK: - json
 
-    private static func renderJSON(_ table: Table) -> String {
+    private static func renderJSON(_ table: ReportTable) -> String {
         let fields = dataFields(table) { $0.jsonKey }
         guard !table.rows.isEmpty else { return "[]" }
         var lines: [String] = []

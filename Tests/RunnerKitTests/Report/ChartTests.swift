@@ -219,7 +219,7 @@ final class XMLElementCollector: NSObject, XMLParserDelegate {
 
 @Suite struct HTMLReportTests {
     @Test func reportEscapesTextAndEmbedsFiguresInline() throws {
-        let table = Table(
+        let table = ReportTable(
             columns: [TableColumn("<script>label</script>"), TableColumn("loss", kind: .loss)],
             rows: [[.text("<script>alert('x')</script>"), .lossMeanStd(mean: 1e-3, std: 2e-4)]])
         let figure = LossCurveChart(title: "curves", groups: [CurveGroup(label: "<script>", curves: [[1, 0.1]])]).svg()

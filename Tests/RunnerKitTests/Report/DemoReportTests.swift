@@ -30,7 +30,7 @@ import Testing
                 return 0.3 * pow(10, -Double(column) * 0.8 - Double(row) * 0.3)
             }
         }
-        let table = Table(
+        let table = ReportTable(
             columns: [
                 TableColumn("configuration"), TableColumn("seeds", kind: .integer),
                 TableColumn("final loss", kind: .loss), TableColumn("best iteration", kind: .integer),

@@ -31,6 +31,8 @@ import Testing
         ValidCase(text: "learningRate <= 1e-2", clause: #""runs"."learning_rate" <= ?"#, arguments: [.real(0.01)]),
         ValidCase(text: "finalLoss > -1.5E+3", clause: #""runs"."final_loss" > ?"#, arguments: [.real(-1500)]),
         ValidCase(text: "hiddenSize >= -7", clause: #""runs"."hidden_size" >= ?"#, arguments: [.integer(-7)]),
+        ValidCase(text: "learningRate > 1.", clause: #""runs"."learning_rate" > ?"#, arguments: [.real(1)]),
+        ValidCase(text: "learningRate>-.5e1", clause: #""runs"."learning_rate" > ?"#, arguments: [.real(-5)]),
         ValidCase(
             text: "hiddenSize = 99999999999999999999", clause: #""runs"."hidden_size" = ?"#, arguments: [.real(1e20)]),
         ValidCase(text: "optimizer = 'sgd'", clause: #""runs"."optimizer" = ?"#, arguments: [.text("sgd")]),

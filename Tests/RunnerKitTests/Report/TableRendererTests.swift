@@ -4,7 +4,7 @@ import Testing
 @testable import RunnerKit
 
 @Suite struct TableRendererTests {
-    static let sample = Table(
+    static let sample = ReportTable(
         columns: [
             TableColumn("configuration"),
             TableColumn("hidden", kind: .integer),
@@ -78,7 +78,7 @@ import Testing
 
     // MARK: - Width
 
-    static let wideTable = Table(
+    static let wideTable = ReportTable(
         columns: [
             TableColumn("experiment"), TableColumn("configuration"), TableColumn("seeds", kind: .integer),
             TableColumn("final loss", kind: .loss),
@@ -173,7 +173,7 @@ import Testing
                 .lossMeanStd(mean: value, std: 1 / value),
             ]
         }
-        let table = Table(
+        let table = ReportTable(
             columns: [
                 TableColumn("name, quoted"), TableColumn("index", kind: .integer), TableColumn("value", kind: .number),
                 TableColumn("loss", kind: .loss),
@@ -195,7 +195,7 @@ import Testing
     // MARK: - JSON
 
     @Test func jsonParsesWithNumbersAsNumbersAndNonFiniteAsNull() throws {
-        let table = Table(
+        let table = ReportTable(
             columns: [
                 TableColumn("name"), TableColumn("n", kind: .integer), TableColumn("x", kind: .number),
                 TableColumn("loss", kind: .loss, key: "finalLoss"),
@@ -222,7 +222,7 @@ import Testing
     }
 
     @Test func emptyTableRendersHeaderOnlyOrAnEmptyArray() {
-        let table = Table(columns: [TableColumn("a"), TableColumn("b", kind: .integer)], rows: [])
+        let table = ReportTable(columns: [TableColumn("a"), TableColumn("b", kind: .integer)], rows: [])
         #expect(TableRenderer.render(table, format: .table) == "a  b\n-  -")
         #expect(TableRenderer.render(table, format: .csv) == "a,b")
         #expect(TableRenderer.render(table, format: .json) == "[]")

@@ -62,7 +62,9 @@ public enum TableCell: Sendable, Hashable {
 }
 
 /// A table to render: columns and rows of cells, one cell a column.
-public struct Table: Sendable, Hashable {
+///
+/// Not named `Table`: GRDB, which RunnerKit also imports, declares a `Table` type.
+public struct ReportTable: Sendable, Hashable {
     public var columns: [TableColumn]
     /// Rows of cells; a short row is padded with ``TableCell/empty``, extra cells are ignored.
     public var rows: [[TableCell]]
