@@ -30,7 +30,8 @@ public final class LSTMNetwork {
     private let countedSteps: Int
     private let workspace: Workspace
 
-    /// Creates a network from its initial parameters.
+    /// Creates a network from its initial parameters (or, to resume, from a checkpoint's
+    /// parameters, its optimizer with restored state and the number of updates already applied).
     ///
     /// - Precondition: the parameters' input size is the training set's, and their readout size
     ///   is what `loss` expects.
@@ -40,7 +41,8 @@ public final class LSTMNetwork {
         loss: any SequenceLoss = H0SquaredLoss(),
         optimizer: any Optimizer = SGD(learningRate: 0.1),
         gradientClipNorm: Double? = nil,
-        trainingSet: TrainingSet
+        trainingSet: TrainingSet,
+        iteration: Int = 0
     ) {
         precondition(parameters.inputSize == trainingSet.inputSize, "input sizes differ")
         precondition(
@@ -52,6 +54,7 @@ public final class LSTMNetwork {
         self.optimizer = optimizer
         self.gradientClipNorm = gradientClipNorm
         self.trainingSet = trainingSet
+        self.iteration = iteration
         values = parameters.values
         shape = parameters.zerosLike()
         countedSteps = trainingSet.countedSteps

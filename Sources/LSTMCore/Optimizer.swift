@@ -16,6 +16,23 @@ public protocol Optimizer: Sendable {
     /// Applies one update to `parameters` (all of ``LSTMParameters/values``) given `gradient`,
     /// of the same length.
     mutating func update(_ parameters: UnsafeMutableBufferPointer<Double>, gradient: UnsafeBufferPointer<Double>)
+
+    /// The state the optimizer carries between updates, as named arrays (empty when it has none),
+    /// so that a checkpoint can resume training with the same bits.
+    var state: [String: [Double]] { get }
+
+    /// Restores a state that ``state`` returned.
+    ///
+    /// - Returns: `false` when the state does not fit this optimizer (missing or extra arrays).
+    mutating func restore(_ state: [String: [Double]]) -> Bool
+}
+
+extension Optimizer {
+    /// No state.
+    public var state: [String: [Double]] { [:] }
+
+    /// Accepts only the empty state.
+    public mutating func restore(_ state: [String: [Double]]) -> Bool { state.isEmpty }
 }
 
 /// Plain stochastic gradient descent, `θ ← θ − η g`: the reference problem's optimizer.
@@ -64,6 +81,16 @@ public struct Momentum: Optimizer {
 
     /// `nil`: momentum keeps state.
     public var plainStepSize: Double? { nil }
+
+    /// `velocity`: `v`, as long as the parameters once the first update ran.
+    public var state: [String: [Double]] { velocity.isEmpty ? [:] : ["velocity": velocity] }
+
+    /// Restores `velocity`.
+    public mutating func restore(_ state: [String: [Double]]) -> Bool {
+        guard state.keys.allSatisfy({ $0 == "velocity" }) else { return false }
+        velocity = state["velocity"] ?? []
+        return true
+    }
 
     /// One momentum step.
     public mutating func update(_ parameters: UnsafeMutableBufferPointer<Double>, gradient: UnsafeBufferPointer<Double>)
@@ -115,6 +142,24 @@ public struct Adam: Optimizer {
 
     /// `nil`: Adam keeps state.
     public var plainStepSize: Double? { nil }
+
+    /// `m`, `v` and `[β1^t, β2^t]` as `powers`, once the first update ran.
+    public var state: [String: [Double]] {
+        firstMoment.isEmpty ? [:] : ["m": firstMoment, "v": secondMoment, "powers": [beta1Power, beta2Power]]
+    }
+
+    /// Restores `m`, `v` and the powers.
+    public mutating func restore(_ state: [String: [Double]]) -> Bool {
+        if state.isEmpty {
+            (firstMoment, secondMoment, beta1Power, beta2Power) = ([], [], 1, 1)
+            return true
+        }
+        guard state.count == 3, let m = state["m"], let v = state["v"], m.count == v.count,
+            let powers = state["powers"], powers.count == 2
+        else { return false }
+        (firstMoment, secondMoment, beta1Power, beta2Power) = (m, v, powers[0], powers[1])
+        return true
+    }
 
     /// One Adam step.
     public mutating func update(_ parameters: UnsafeMutableBufferPointer<Double>, gradient: UnsafeBufferPointer<Double>)

@@ -38,6 +38,8 @@ public struct TrialResult: Sendable {
     public var initialParameters: LSTMParameters
     /// The parameters after training.
     public var finalParameters: LSTMParameters
+    /// The optimizer's state after training.
+    public var optimizerState: [String: [Double]]
     /// The data trained on.
     public var trainingSet: TrainingSet
     /// The predictions of the final parameters, `[N, T]`.
@@ -80,62 +82,78 @@ public struct Trial: Sendable {
         return InitialState(parameters: parameters, trainingSet: trainingSet)
     }
 
-    /// Trains from `initial` (or from ``initialState()``).
+    /// Trains from `initial` (or from ``initialState()``), or resumes from a snapshot.
     ///
     /// - Parameters:
-    ///   - initial: the state to start from, when not drawn from the seed (`--init`, warm starts).
-    ///   - shouldStop: polled before every iteration; when it returns `true` the trial ends with
+    ///   - initial: the state to start from, when not drawn from the seed (`--init`, warm
+    ///     starts); with `resume`, the state the run started from.
+    ///   - resume: a snapshot of this run taken after some iterations (an `every` checkpoint):
+    ///     training continues from it and gives the same bits as an uninterrupted run.
+    ///   - snapshotEvery: call `onSnapshot` after every this many iterations (0: never).
+    ///   - onSnapshot: receives the snapshots, on the calling thread.
+    ///   - shouldStop: polled after every iteration; when it returns `true` the trial ends with
     ///     status `interrupted`.
     /// - Returns: the result; `diverged` as soon as a loss is NaN or infinite.
-    public func run(from initial: InitialState? = nil, shouldStop: () -> Bool = { false }) -> TrialResult {
+    public func run(
+        from initial: InitialState? = nil,
+        resume: TrainingSnapshot? = nil,
+        snapshotEvery: Int = 0,
+        onSnapshot: (TrainingSnapshot) -> Void = { _ in },
+        shouldStop: () -> Bool = { false }
+    ) -> TrialResult {
         let start = initial ?? initialState()
+        var optimizer = makeOptimizer()
+        if let resume {
+            precondition(optimizer.restore(resume.optimizerState), "snapshot state does not fit the optimizer")
+        }
         let network = LSTMNetwork(
-            parameters: start.parameters,
+            parameters: resume?.parameters ?? start.parameters,
             cellOutput: config.cellOutput,
             loss: makeLoss(),
-            optimizer: makeOptimizer(),
+            optimizer: optimizer,
             gradientClipNorm: config.clipNorm,
-            trainingSet: start.trainingSet
+            trainingSet: start.trainingSet,
+            iteration: resume?.iteration ?? 0
         )
         let clock = ContinuousClock()
         let began = clock.now
+        var rule = StopRule(targetLoss: config.targetLoss, patience: config.patience)
+        var losses = resume?.losses ?? []
+        for loss in losses {
+            _ = rule.observe(loss, iteration: losses.count)
+        }
         var status = RunStatus.completed
-        var stopReason: String?
-        var best: (loss: Double, iteration: Int)?
-        var targetReached: Int?
-        let target = config.targetLoss
-        let patience = config.patience
-        let losses = network.train(iterations: config.iterations) { index, loss in
-            let iteration = index + 1
-            guard loss.isFinite else {
-                status = .diverged
-                stopReason = "the loss of iteration \(iteration) is \(loss)"
-                return false
+        let remaining = config.iterations - losses.count
+        if remaining > 0, !rule.stopped {
+            losses += network.train(iterations: remaining) { index, loss in
+                let iteration = network.iteration
+                if !rule.observe(loss, iteration: iteration) {
+                    status = rule.diverged ? .diverged : .completed
+                    return false
+                }
+                if snapshotEvery > 0, iteration % snapshotEvery == 0, iteration < config.iterations {
+                    onSnapshot(
+                        TrainingSnapshot(
+                            iteration: iteration,
+                            parameters: network.parameters,
+                            optimizerState: network.optimizer.state,
+                            losses: losses + [loss]
+                        )
+                    )
+                }
+                if shouldStop() {
+                    status = .interrupted
+                    rule.reason = "interrupted after iteration \(iteration)"
+                    return false
+                }
+                return true
             }
-            if loss < (best?.loss ?? .infinity) {
-                best = (loss, iteration)
-            }
-            if let target, loss <= target {
-                targetReached = iteration
-                stopReason = "the loss reached stop.targetLoss at iteration \(iteration)"
-                return false
-            }
-            if let patience, let best, iteration - best.iteration >= patience {
-                stopReason = "no new best loss for \(patience) iterations"
-                return false
-            }
-            if shouldStop() {
-                status = .interrupted
-                stopReason = "interrupted after iteration \(iteration)"
-                return false
-            }
-            return true
         }
         let (finalLoss, predictions) = network.evaluate()
         let seconds = began.duration(to: clock.now)
         if status == .completed, !finalLoss.isFinite {
             status = .diverged
-            stopReason = "the loss of the final parameters is \(finalLoss)"
+            rule.reason = "the loss of the final parameters is \(finalLoss)"
         }
         return TrialResult(
             runID: config.runID,
@@ -143,12 +161,13 @@ public struct Trial: Sendable {
             status: status,
             losses: losses,
             finalLoss: finalLoss.isFinite ? finalLoss : nil,
-            bestLoss: best?.loss,
-            bestIteration: best?.iteration,
-            targetReachedIteration: targetReached,
-            stopReason: stopReason,
+            bestLoss: rule.best?.loss,
+            bestIteration: rule.best?.iteration,
+            targetReachedIteration: rule.targetReached,
+            stopReason: rule.reason,
             initialParameters: start.parameters,
             finalParameters: network.parameters,
+            optimizerState: network.optimizer.state,
             trainingSet: start.trainingSet,
             predictions: predictions,
             trainingSeconds: Double(seconds.components.seconds) + Double(seconds.components.attoseconds) * 1e-18
@@ -176,5 +195,66 @@ public struct Trial: Sendable {
             preconditionFailure("validated config names an unknown optimizer \(config.optimizerName)")
         }
         return plugin.makeOptimizer(learningRate: config.learningRate, config.training)
+    }
+}
+
+/// A run's state after some iterations: what resuming it needs.
+public struct TrainingSnapshot: Sendable {
+    /// Updates applied so far.
+    public var iteration: Int
+    /// The parameters after them.
+    public var parameters: LSTMParameters
+    /// The optimizer's state after them.
+    public var optimizerState: [String: [Double]]
+    /// The loss of each iteration so far.
+    public var losses: [Double]
+
+    /// Creates a snapshot.
+    public init(iteration: Int, parameters: LSTMParameters, optimizerState: [String: [Double]], losses: [Double]) {
+        self.iteration = iteration
+        self.parameters = parameters
+        self.optimizerState = optimizerState
+        self.losses = losses
+    }
+}
+
+/// The stop criteria, applied to each iteration's loss in order.
+struct StopRule {
+    var targetLoss: Double?
+    var patience: Int?
+    var best: (loss: Double, iteration: Int)?
+    var targetReached: Int?
+    var diverged = false
+    var stopped = false
+    var reason: String?
+
+    init(targetLoss: Double?, patience: Int?) {
+        self.targetLoss = targetLoss
+        self.patience = patience
+    }
+
+    /// Takes the loss of `iteration` (from 1); returns `false` when training must stop.
+    mutating func observe(_ loss: Double, iteration: Int) -> Bool {
+        guard loss.isFinite else {
+            diverged = true
+            stopped = true
+            reason = "the loss of iteration \(iteration) is \(loss)"
+            return false
+        }
+        if loss < (best?.loss ?? .infinity) {
+            best = (loss, iteration)
+        }
+        if let targetLoss, loss <= targetLoss {
+            targetReached = iteration
+            stopped = true
+            reason = "the loss reached stop.targetLoss at iteration \(iteration)"
+            return false
+        }
+        if let patience, let best, iteration - best.iteration >= patience {
+            stopped = true
+            reason = "no new best loss for \(patience) iterations"
+            return false
+        }
+        return true
     }
 }

@@ -1,0 +1,131 @@
+import Dispatch
+import Foundation
+import Synchronization
+
+/// Runs trials on `jobs` Dispatch workers, each trial owning its model and generator.
+///
+/// Workers take the next trial in order from a shared cursor; because a trial's result depends
+/// on its config alone, the results are the same bits whatever `jobs` is and whichever worker
+/// runs which trial. The scheduler itself stores nothing: `claim` (may this process train this
+/// run?) and `record` (a trial finished) are the hooks a store plugs into.
+public struct Scheduler: Sendable {
+    /// The number of workers.
+    public var jobs: Int
+    /// Where plugins come from.
+    public var registry: PluginRegistry
+
+    /// Creates a scheduler.
+    ///
+    /// - Precondition: `jobs >= 1`.
+    public init(jobs: Int, registry: PluginRegistry = .standard) {
+        precondition(jobs >= 1, "jobs must be at least 1")
+        self.jobs = jobs
+        self.registry = registry
+    }
+
+    /// What a run produced, as the scheduler saw it.
+    public struct Summary: Sendable {
+        /// Trials trained to an end (completed or diverged).
+        public var finished = 0
+        /// Trials stopped by the stop flag.
+        public var interrupted = 0
+        /// Trials another process had claimed, skipped.
+        public var skipped = 0
+        /// Trials never started because of the stop flag.
+        public var notStarted = 0
+        /// Wall time of the whole run, seconds.
+        public var seconds = 0.0
+        /// The sum of the trials' pure training times, seconds.
+        public var trainingSeconds = 0.0
+    }
+
+    /// Trains `trials`.
+    ///
+    /// - Parameters:
+    ///   - trials: in the order to hand them out.
+    ///   - stop: when set, workers take no new trial and running ones end as `interrupted`.
+    ///   - claim: called on the worker before a trial starts; return `false` to skip it.
+    ///   - execute: trains one trial on the worker (``Trial/run(from:resume:snapshotEvery:onSnapshot:shouldStop:)``
+    ///     by default); it should poll the stop flag.
+    ///   - record: called on the worker with each result.
+    /// - Returns: counts and timings.
+    public func run(
+        _ trials: [PlannedTrial],
+        stop: StopFlag = StopFlag(),
+        claim: @Sendable (PlannedTrial) -> Bool = { _ in true },
+        execute: (@Sendable (PlannedTrial, StopFlag) throws -> TrialResult)? = nil,
+        record: @Sendable (PlannedTrial, Result<TrialResult, any Error>) -> Void
+    ) -> Summary {
+        let cursor = Mutex(0)
+        let summary = Mutex(Summary())
+        let clock = ContinuousClock()
+        let began = clock.now
+        let registry = self.registry
+        let workers = min(jobs, max(1, trials.count))
+        let group = DispatchGroup()
+        // One serial queue per worker: each gets its own thread, so `jobs` trials really run at
+        // once even when `jobs` exceeds the core count.
+        let queues = (0..<workers).map { DispatchQueue(label: "lstm-runner.worker.\($0)", qos: .userInitiated) }
+        let execute =
+            execute ?? { trial, stop in
+                Trial(config: trial.config, registry: registry).run(shouldStop: { stop.isSet })
+            }
+        withoutActuallyEscaping(execute) { execute in
+            withoutActuallyEscaping(claim) { claim in
+                withoutActuallyEscaping(record) { record in
+                    let box = UncheckedBox((execute, claim, record))
+                    for queue in queues {
+                        queue.async(group: group) {
+                            let (execute, claim, record) = box.value
+                            while true {
+                                let index = cursor.withLock { next in
+                                    defer { next += 1 }
+                                    return next
+                                }
+                                guard index < trials.count else { return }
+                                let trial = trials[index]
+                                if stop.isSet {
+                                    summary.withLock { $0.notStarted += 1 }
+                                    continue
+                                }
+                                guard claim(trial) else {
+                                    summary.withLock { $0.skipped += 1 }
+                                    continue
+                                }
+                                let outcome = Result<TrialResult, any Error> { try execute(trial, stop) }
+                                summary.withLock { totals in
+                                    if case .success(let result) = outcome {
+                                        totals.trainingSeconds += result.trainingSeconds
+                                        if result.status == .interrupted { totals.interrupted += 1 } else { totals.finished += 1 }
+                                    } else {
+                                        totals.finished += 1
+                                    }
+                                }
+                                record(trial, outcome)
+                            }
+                        }
+                    }
+                    group.wait()
+                }
+            }
+        }
+        var totals = summary.withLock { $0 }
+        totals.seconds = Bench.seconds(began.duration(to: clock.now))
+        return totals
+    }
+}
+
+/// Carries non-escaping closures into the worker blocks, which all finish before `run` returns
+/// (`group.wait()`), so the closures never outlive the call. `@unchecked Sendable` because the
+/// closures are `@Sendable` themselves; only the escaping check is bypassed.
+private struct UncheckedBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+/// Small timing helpers.
+enum Bench {
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+    }
+}
