@@ -14,6 +14,9 @@
 /// is within about 2.1 ulp, like glibc's, which uses the same algorithm; `sigmoid` rounds three
 /// times after `exp` and is within about 2 ulp.
 ///
+/// `exp`, `sigmoid` and `tanh` also come in in-place array versions that process eight lanes at a
+/// time with the same operations per lane, so they give exactly the scalar functions' bits.
+///
 /// NaN: a NaN argument comes back as a NaN computed from it (`x + x`, quieted, payload kept);
 /// an invalid operation on a non-NaN argument (`log(-1)`, `sin(.infinity)`) returns the constant
 /// `Double.nan` rather than a hardware default NaN, whose sign differs between x86 and ARM.

@@ -430,4 +430,46 @@ struct ReferenceFile: Decodable {
             #expect(!(function.deterministic(b) < function.deterministic(a)), "\(function.rawValue) at \(a), \(b)")
         }
     }
+
+    // MARK: Array versions
+
+    /// Arguments at the vector code's branch points and their neighbours, and special values.
+    static let vectorEdgeArguments: [Double] = {
+        let points: [Double] = [
+            0x1p-55, 0x1p-54, 0x1p-28, Double(bitPattern: 0x3fd6_2e43_0000_0000), 0.34657359027997264,
+            Double(bitPattern: 0x3ff0_a2b2_0000_0000), 1.0397207708399179, 0.5, 1, 2, 4, 10, 13.5, 19.4, 22, 36.7,
+            38.8, 707, 708.4, 709.78, 745.1,
+        ]
+        var values: [Double] = [0, -0.0, .nan, -.nan, .infinity, -.infinity, .leastNonzeroMagnitude, 1e300]
+        for point in points {
+            for x in [point.nextDown, point, point.nextUp] { values += [x, -x] }
+        }
+        return values
+    }()
+
+    @Test(arguments: [MathFunction.exp, .sigmoid, .tanh])
+    func arrayVersionsGiveTheScalarBits(_ function: MathFunction) {
+        var generator = Xoshiro256StarStar(seed: 12)
+        var arguments = Self.vectorEdgeArguments
+        for _ in 0..<4_000 { arguments.append(generator.nextDouble(in: -6, 6)) }
+        for _ in 0..<2_000 { arguments.append(generator.nextDouble(in: -40, 40)) }
+        for _ in 0..<1_000 { arguments.append(generator.nextDouble(in: -800, 800)) }
+        // Shuffle so that special values share lane groups with ordinary ones.
+        for i in stride(from: arguments.count - 1, to: 0, by: -1) {
+            arguments.swapAt(i, generator.nextInt(below: i + 1))
+        }
+        for length in [0, 1, 3, 8, 9, 17, arguments.count] {
+            var values = Array(arguments.prefix(length))
+            values.withUnsafeMutableBufferPointer { buffer in
+                switch function {
+                case .exp: DeterministicMath.exp(buffer)
+                case .sigmoid: DeterministicMath.sigmoid(buffer)
+                default: DeterministicMath.tanh(buffer)
+                }
+            }
+            for (x, y) in zip(arguments, values) where y.bitPattern != function.deterministic(x).bitPattern {
+                Issue.record("\(function.rawValue)(\(x)): array version \(y), scalar \(function.deterministic(x))")
+            }
+        }
+    }
 }
