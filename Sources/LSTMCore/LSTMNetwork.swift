@@ -184,22 +184,23 @@ public final class LSTMNetwork {
                 }
                 let gates = ws.gates + k * gateRows
                 Kernels.affine(weights: weights, rows: gateRows, columns: columns, x: xc, bias: bias, out: gates)
-                for j in 0..<h {
-                    gates[j] = Activation.tanh(gates[j])
-                }
-                for j in h..<gateRows {
-                    gates[j] = Activation.sigmoid(gates[j])
-                }
+                // The nonlinearities, in place: tanh on g, sigmoid on i, f, o (DeterministicMath's
+                // array forms, bit-identical to its scalar forms and to every other machine).
+                DeterministicMath.tanh(UnsafeMutableBufferPointer(start: gates, count: h))
+                DeterministicMath.sigmoid(UnsafeMutableBufferPointer(start: gates + h, count: 3 * h))
                 let state = ws.state + k * h
                 let previous = t == 0 ? UnsafePointer(ws.zeros) : UnsafePointer(ws.state + (k - 1) * h)
                 let activated = ws.activated + k * h
                 let hidden = ws.hidden + k * h
                 for j in 0..<h {
-                    let s = gates[j] * gates[h + j] + previous[j] * gates[2 * h + j]
-                    state[j] = s
-                    let a = tanhOutput ? Activation.tanh(s) : s
-                    activated[j] = a
-                    hidden[j] = a * gates[3 * h + j]
+                    state[j] = gates[j] * gates[h + j] + previous[j] * gates[2 * h + j]
+                }
+                activated.update(from: state, count: h)
+                if tanhOutput {
+                    DeterministicMath.tanh(UnsafeMutableBufferPointer(start: activated, count: h))
+                }
+                for j in 0..<h {
+                    hidden[j] = activated[j] * gates[3 * h + j]
                 }
                 let prediction = loss.prediction(hidden: UnsafeBufferPointer(start: hidden, count: h), readout: readout)
                 ws.predictions[k] = prediction

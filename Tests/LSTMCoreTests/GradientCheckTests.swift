@@ -70,7 +70,7 @@ import Testing
     @Test(arguments: cases)
     func backpropagationMatchesCentralDifferences(_ c: Case) {
         let network = Self.network(for: c)
-        let results = GradientCheck().run(on: network)
+        let results = GradientCheck().run(on: network, limit: 400)
         let worst = results.map(\.maxRelativeError).max() ?? .nan
         print("gradient check \(c.testDescription): max relative error \(worst)")
         #expect(results.count == (c.loss == "h0" ? 2 : 3))

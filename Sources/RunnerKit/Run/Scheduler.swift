@@ -96,7 +96,11 @@ public struct Scheduler: Sendable {
                                 summary.withLock { totals in
                                     if case .success(let result) = outcome {
                                         totals.trainingSeconds += result.trainingSeconds
-                                        if result.status == .interrupted { totals.interrupted += 1 } else { totals.finished += 1 }
+                                        if result.status == .interrupted {
+                                            totals.interrupted += 1
+                                        } else {
+                                            totals.finished += 1
+                                        }
                                     } else {
                                         totals.finished += 1
                                     }
