@@ -5,6 +5,6 @@ struct Runner: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runner",
         abstract: "Train sweeps of small LSTMs, reproducibly, and report on them.",
-        subcommands: [Train.self]
+        subcommands: [Run.self, Train.self, Show.self, Plugins.self]
     )
 }

@@ -16,6 +16,11 @@ import Foundation
 /// fsynced, renamed over the destination, and then the directory is fsynced, so that the rename
 /// itself is durable when `write` returns. On any failure before the rename, the temporary file is
 /// removed and the destination is left as it was.
+///
+/// On Linux, a file that does not exist yet is written without any temporary name: through an
+/// unnamed `O_TMPFILE` file, fsynced, then linked to its name. A process killed mid-write then
+/// leaves nothing behind. Temporary files that killed processes left while replacing files are
+/// removed by ``removeStaleTemporaries(in:)``.
 public enum AtomicFile {
     /// Writes `data` to `url`, replacing any file there.
     ///
@@ -26,6 +31,19 @@ public enum AtomicFile {
     /// - Throws: ``AtomicFileError`` naming `url`'s path and the step that failed.
     public static func write(_ data: Data, to url: URL, createDirectory: Bool = false) throws(AtomicFileError) {
         let reportedPath = url.relativePath
+        if !FileManager.default.fileExists(atPath: url.path) {
+            let directory = url.deletingLastPathComponent()
+            if createDirectory {
+                try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            }
+            if FileManager.default.fileExists(atPath: directory.path),
+                try POSIXFile.createUnnamed(
+                    url.path, contents: data, directory: directory.path, reportedPath: reportedPath)
+            {
+                try POSIXFile.sync(directory.path, directory: true, reportedPath: reportedPath)
+                return
+            }
+        }
         do {
             try write(to: url, createDirectory: createDirectory) { temporary in
                 try POSIXFile.create(temporary.path, contents: data, reportedPath: reportedPath)
@@ -77,6 +95,24 @@ public enum AtomicFile {
             throw error
         }
         try POSIXFile.sync(directory.path, directory: true, reportedPath: reportedPath)
+    }
+
+    /// Removes the temporary files (`.NAME.tmp-PID-RANDOM`) that processes no longer running left
+    /// in `directory`.
+    ///
+    /// - Parameter directory: The folder to clean.
+    /// - Returns: How many files were removed.
+    @discardableResult
+    public static func removeStaleTemporaries(in directory: URL) -> Int {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        var removed = 0
+        for name in names where name.hasPrefix(".") {
+            guard let marker = name.range(of: ".tmp-", options: .backwards) else { continue }
+            let pidText = name[marker.upperBound...].prefix { $0 != "-" }
+            guard let pid = Int32(pidText), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            if unlink(directory.appendingPathComponent(name).path) == 0 { removed += 1 }
+        }
+        return removed
     }
 
     /// `.NAME.tmp-PID-RANDOM` in `url`'s directory, `RANDOM` being eight hex digits.

@@ -110,9 +110,10 @@ public struct Checkpoint: Equatable, Sendable {
     ///
     /// Equal checkpoints give equal bytes.
     ///
+    /// - Parameter level: The deflate level, 0 (stored blocks: gzip framing and CRC-32 only) to 9.
     /// - Returns: The compressed file contents.
     /// - Throws: ``CheckpointError`` `io` when zlib fails (out of memory).
-    public func encoded() throws(CheckpointError) -> Data {
+    public func encoded(level: Int32 = 6) throws(CheckpointError) -> Data {
         let file = "checkpoint of run \(header.runID)"
         let headerJSON: Data
         do {
@@ -122,7 +123,7 @@ public struct Checkpoint: Equatable, Sendable {
         }
         let contents = Self.frame(headerJSON: headerJSON, payload: Self.payload(of: arrays))
         do {
-            return try Gzip.compress(contents)
+            return try Gzip.compress(contents, level: level)
         } catch {
             throw CheckpointError(.io, file: file, message: "compression failed: \(error.message).")
         }
@@ -130,10 +131,12 @@ public struct Checkpoint: Equatable, Sendable {
 
     /// Writes the checkpoint to `url` atomically, creating its directory when missing.
     ///
-    /// - Parameter url: The file to write, usually `results/checkpoints/<run-id>.ckpt.gz`.
+    /// - Parameters:
+    ///   - url: The file to write, usually `results/checkpoints/<run-id>.ckpt.gz`.
+    ///   - level: The deflate level (see ``encoded(level:)``).
     /// - Throws: ``CheckpointError`` `io` naming the file when it cannot be written.
-    public func write(to url: URL) throws(CheckpointError) {
-        let data = try encoded()
+    public func write(to url: URL, level: Int32 = 6) throws(CheckpointError) {
+        let data = try encoded(level: level)
         do {
             try AtomicFile.write(data, to: url, createDirectory: true)
         } catch {

@@ -21,6 +21,57 @@ enum POSIXFile {
     static func create(_ path: String, contents data: Data, reportedPath: String) throws(AtomicFileError) {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw AtomicFileError(.createTemporary, path: reportedPath, errno: errno) }
+        try writeAndClose(descriptor, data, reportedPath: reportedPath)
+    }
+
+    /// Linux's `O_TMPFILE`: an unnamed file in a directory, which vanishes if the process dies
+    /// before it is linked to a name.
+    static let unnamedFlag: Int32 = 0o20000000 | O_DIRECTORY
+
+    /// Writes `data` to a new file at `path` through an unnamed file (`O_TMPFILE`), fsynced and
+    /// then linked to its name, so that no partial or temporary file is ever visible, even if the
+    /// process is killed.
+    ///
+    /// - Parameters:
+    ///   - path: The file to create; it must not exist.
+    ///   - data: The bytes to write.
+    ///   - directory: `path`'s directory.
+    ///   - reportedPath: The path named in errors.
+    /// - Returns: `false` when the file system has no unnamed files (nothing was written).
+    /// - Throws: ``AtomicFileError`` for failures to write, sync or link (`EEXIST` included).
+    static func createUnnamed(_ path: String, contents data: Data, directory: String, reportedPath: String)
+        throws(AtomicFileError) -> Bool
+    {
+        #if os(Linux)
+            let descriptor = open(directory, unnamedFlag | O_WRONLY | O_CLOEXEC, 0o644)
+            guard descriptor >= 0 else {
+                if errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL { return false }
+                throw AtomicFileError(.createTemporary, path: reportedPath, errno: errno)
+            }
+            let link = "/proc/self/fd/\(descriptor)"
+            do {
+                try writeAndClose(descriptor, data, reportedPath: reportedPath, keepOpen: true)
+            } catch {
+                close(descriptor)
+                throw error
+            }
+            defer { close(descriptor) }
+            guard linkat(AT_FDCWD, link, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0 else {
+                throw AtomicFileError(.rename, path: reportedPath, errno: errno)
+            }
+            return true
+        #else
+            return false
+        #endif
+    }
+
+    /// Writes all of `data` to an open file, fsyncs it and closes it (unless `keepOpen`).
+    private static func writeAndClose(
+        _ descriptor: Int32,
+        _ data: Data,
+        reportedPath: String,
+        keepOpen: Bool = false
+    ) throws(AtomicFileError) {
         var failure: AtomicFileError?
         data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
             guard let base = raw.baseAddress else { return }
@@ -38,7 +89,7 @@ enum POSIXFile {
         if failure == nil && fsync(descriptor) != 0 {
             failure = AtomicFileError(.sync, path: reportedPath, errno: errno)
         }
-        if close(descriptor) != 0 && failure == nil {
+        if !keepOpen && close(descriptor) != 0 && failure == nil {
             failure = AtomicFileError(.write, path: reportedPath, errno: errno)
         }
         if let failure { throw failure }

@@ -1,0 +1,221 @@
+import Dispatch
+import Foundation
+import LSTMCore
+import Synchronization
+
+/// Runs experiments into a results database: the heart of `runner run`.
+///
+/// Registers every trial as a run, recovers runs abandoned by dead processes, skips finished
+/// runs, and trains the rest on the ``Scheduler``; each finished run is written (checkpoints
+/// by the worker that trained it, the database row in batches) before the next batch starts.
+public struct SweepRunner: Sendable {
+    /// What `runner run` was asked to do.
+    public struct Options: Sendable {
+        /// Workers.
+        public var jobs: Int
+        /// Only this shard's trials.
+        public var shard: Shard?
+        /// Also rerun failed and diverged runs.
+        public var retryFailed: Bool
+
+        /// Creates options.
+        public init(jobs: Int, shard: Shard? = nil, retryFailed: Bool = false) {
+            self.jobs = jobs
+            self.shard = shard
+            self.retryFailed = retryFailed
+        }
+    }
+
+    /// What happened.
+    public struct Outcome: Sendable {
+        /// Trials in the selected experiments (and shard).
+        public var trials = 0
+        /// Runs already finished before this invocation, skipped.
+        public var alreadyDone = 0
+        /// Runs recovered from dead processes.
+        public var recovered = 0
+        /// Runs trained to an end now, by status.
+        public var counts: [RunStatus: Int] = [:]
+        /// Runs another process claimed first.
+        public var claimedElsewhere = 0
+        /// Whether SIGINT stopped the sweep.
+        public var interrupted = false
+        /// The scheduler's timings.
+        public var summary = Scheduler.Summary()
+        /// Errors of runs that failed (their status is `failed`), one line each.
+        public var errors: [String] = []
+    }
+
+    /// The experiments.
+    public var specs: [ExperimentSpec]
+    /// The database.
+    public var store: ResultStore
+    /// The options.
+    public var options: Options
+    /// Where plugins come from.
+    public var registry: PluginRegistry
+
+    /// Creates a runner.
+    public init(specs: [ExperimentSpec], store: ResultStore, options: Options, registry: PluginRegistry = .standard) {
+        self.specs = specs
+        self.store = store
+        self.options = options
+        self.registry = registry
+    }
+
+    /// A trial and the settings of its experiment.
+    struct Job: Sendable {
+        var trial: PlannedTrial
+        var checkpoints: ExperimentSpec.Checkpoints
+    }
+
+    /// Expands the experiments into their trials (this shard's, when sharded), in order.
+    ///
+    /// - Throws: ``SpecError`` for an invalid combination of sweep values.
+    public func plannedTrials() throws(SpecError) -> [(spec: ExperimentSpec, trials: [PlannedTrial])] {
+        var planned: [(spec: ExperimentSpec, trials: [PlannedTrial])] = []
+        for spec in specs {
+            let trials = try spec.trials()
+            planned.append((spec, options.shard.map { $0.select(trials) } ?? trials))
+        }
+        return planned
+    }
+
+    /// Runs everything that is not finished yet.
+    ///
+    /// - Parameters:
+    ///   - stop: set by SIGINT: no new trials start, running ones end as `interrupted`.
+    ///   - progress: receives each finished trial; created for the number of runs to train.
+    /// - Returns: counts and timings.
+    /// - Throws: ``SpecError`` (bad sweep combinations, unusable `model.init`), ``StoreError``.
+    public func run(stop: StopFlag, progress: (Int) -> ProgressReporter?) throws -> Outcome {
+        var outcome = Outcome()
+        let planned = try plannedTrials()
+        var jobs: [Job] = []
+        var seen: Set<String> = []
+        for (spec, trials) in planned {
+            try store.register(spec, trials: trials)
+            for trial in trials where seen.insert(trial.runID).inserted {
+                jobs.append(Job(trial: trial, checkpoints: spec.checkpoints))
+            }
+        }
+        outcome.trials = jobs.count
+        let initialStates = try WarmStart(store: store, registry: registry).resolve(jobs.map(\.trial))
+        outcome.recovered = try store.recoverAbandonedRuns().count
+        AtomicFile.removeStaleTemporaries(in: store.checkpointDirectory)
+        let statuses = try store.statuses(of: jobs.map(\.trial.runID))
+        let claimable = Set(ResultStore.claimable(retryFailed: options.retryFailed))
+        let runnable = jobs.filter { claimable.contains(statuses[$0.trial.runID] ?? .pending) }
+        outcome.alreadyDone = jobs.count - runnable.count
+        guard !runnable.isEmpty else { return outcome }
+
+        let reporter = progress(runnable.count)
+        let store = self.store
+        let registry = self.registry
+        let retry = options.retryFailed
+        let folder = store.url.deletingLastPathComponent()
+        let checkpointSettings = Dictionary(runnable.map { ($0.trial.runID, $0.checkpoints) }) { first, _ in first }
+        let counts = Mutex([RunStatus: Int]())
+        let failures = Mutex([String]())
+        let heartbeat = Heartbeat(store: store)
+        defer { heartbeat.stop() }
+
+        let summary = Scheduler(jobs: options.jobs, registry: registry).run(
+            runnable.map(\.trial),
+            stop: stop,
+            claim: { trial in
+                do {
+                    return try store.claim(trial.runID, retryFailed: retry)
+                } catch {
+                    failures.withLock { $0.append("\(error)") }
+                    return false
+                }
+            },
+            execute: { trial, stop in
+                let settings = checkpointSettings[trial.runID] ?? .standard
+                let start = initialStates[trial.runID]
+                let runner = Trial(config: trial.config, registry: registry)
+                let initial = start ?? runner.initialState()
+                let resume =
+                    settings.every > 0
+                    ? CheckpointFiles.latestSnapshot(runID: trial.runID, config: trial.config, folder: folder) : nil
+                return runner.run(
+                    from: initial,
+                    resume: resume,
+                    snapshotEvery: settings.every,
+                    onSnapshot: { snapshot in
+                        try? CheckpointFiles.writeSnapshot(
+                            snapshot,
+                            trial: trial,
+                            trainingSet: initial.trainingSet,
+                            folder: folder
+                        )
+                    },
+                    shouldStop: { stop.isSet }
+                )
+            },
+            record: { trial, outcome in
+                let finished = ResultStore.timestamp()
+                do {
+                    let result = try outcome.get()
+                    counts.withLock { $0[result.status, default: 0] += 1 }
+                    reporter?.finished(result)
+                    if result.status == .interrupted {
+                        try store.release(trial.runID)
+                        return
+                    }
+                    let written = try CheckpointFiles.write(
+                        result,
+                        settings: checkpointSettings[trial.runID] ?? .standard,
+                        folder: folder
+                    )
+                    try store.enqueue(
+                        ResultStore.FinishedRun(
+                            result: result,
+                            checkpoint: written,
+                            started: ResultStore.timestamp(Date(timeIntervalSinceNow: -result.trainingSeconds)),
+                            finished: finished,
+                            duration: result.trainingSeconds
+                        )
+                    )
+                    CheckpointFiles.removeSnapshots(runID: trial.runID, folder: folder)
+                } catch {
+                    counts.withLock { $0[.failed, default: 0] += 1 }
+                    try? store.recordFailure(runID: trial.runID, error: "\(error)")
+                    failures.withLock { $0.append("run \(trial.runID): \(error)") }
+                }
+            }
+        )
+        try store.flush()
+        if stop.isSet {
+            try store.releaseClaims()
+        }
+        reporter?.finish()
+        outcome.summary = summary
+        outcome.counts = counts.withLock { $0 }
+        outcome.claimedElsewhere = summary.skipped
+        outcome.interrupted = stop.isSet
+        outcome.errors = failures.withLock { $0 }
+        return outcome
+    }
+}
+
+/// Refreshes the heartbeat of this process's running runs every 5 seconds, on a timer.
+final class Heartbeat: Sendable {
+    private let timer: Mutex<(any DispatchSourceTimer)?>
+
+    init(store: ResultStore, every interval: DispatchTimeInterval = .seconds(5)) {
+        let source = DispatchSource.makeTimerSource(queue: .global(qos: .utility))
+        source.schedule(deadline: .now() + interval, repeating: interval)
+        source.setEventHandler { try? store.heartbeat() }
+        source.resume()
+        timer = Mutex(source)
+    }
+
+    func stop() {
+        timer.withLock { timer in
+            timer?.cancel()
+            timer = nil
+        }
+    }
+}

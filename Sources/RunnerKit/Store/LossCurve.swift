@@ -1,0 +1,32 @@
+import Crypto
+import Foundation
+
+/// A run's per-iteration losses as stored in `curves.losses`: little-endian float64, one per
+/// iteration, in order (NumPy: `np.frombuffer(blob, dtype="<f8")`).
+public enum LossCurve {
+    /// The blob for some losses.
+    public static func encode(_ losses: [Double]) -> Data {
+        var data = Data(capacity: losses.count * 8)
+        for loss in losses {
+            withUnsafeBytes(of: loss.bitPattern.littleEndian) { data.append(contentsOf: $0) }
+        }
+        return data
+    }
+
+    /// The losses in a blob; `nil` when its length is not a multiple of 8.
+    public static func decode(_ data: Data) -> [Double]? {
+        guard data.count % 8 == 0 else { return nil }
+        return stride(from: 0, to: data.count, by: 8).map { offset in
+            var bits: UInt64 = 0
+            for (shift, byte) in data[data.startIndex + offset..<data.startIndex + offset + 8].enumerated() {
+                bits |= UInt64(byte) << (8 * shift)
+            }
+            return Double(bitPattern: bits)
+        }
+    }
+
+    /// The lowercase hex SHA-256 of a curve's blob: the digest `verify` compares.
+    public static func sha256(_ blob: Data) -> String {
+        Checkpoint.sha256Hex(blob)
+    }
+}

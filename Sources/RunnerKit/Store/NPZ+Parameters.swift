@@ -1,0 +1,81 @@
+import Foundation
+import LSTMCore
+
+extension NPZ {
+    /// The arrays `runner export --format npz` writes for a run: `wg, wi, wf, wo` `[H, X+H]`,
+    /// `bg, bi, bf, bo` `[H]`, `readout` `[R]` when the loss has one, and for one-sequence tasks
+    /// `xs` `[T, X]` and `ys` `[T]` (the layout `lstm_numpy.py --init` reads), else `inputs`
+    /// `[N, T, X]` and `targets` `[N, T]`.
+    ///
+    /// - Parameters:
+    ///   - parameters: the weights to export.
+    ///   - trainingSet: the data, if known.
+    /// - Returns: the arrays in that order.
+    public static func exportArrays(_ parameters: LSTMParameters, trainingSet: TrainingSet?) -> [NamedArray] {
+        let h = parameters.hiddenSize
+        var arrays: [NamedArray] = Gate.allCases.map { gate in
+            NamedArray(
+                name: "w\(gate.name)", shape: [h, parameters.rowLength],
+                values: parameters.gateWeights(gate).flatMap { $0 })
+        }
+        arrays += Gate.allCases.map { NamedArray(name: "b\($0.name)", shape: [h], values: parameters.gateBias($0)) }
+        if parameters.readoutSize > 0 {
+            arrays.append(
+                NamedArray(name: "readout", shape: [parameters.readoutSize], values: Array(parameters.readout)))
+        }
+        if let data = trainingSet {
+            if data.sequenceCount == 1 {
+                arrays.append(
+                    NamedArray(name: "xs", shape: [data.sequenceLength, data.inputSize], values: data.inputs))
+                arrays.append(NamedArray(name: "ys", shape: [data.sequenceLength], values: data.targets))
+            } else {
+                arrays.append(
+                    NamedArray(
+                        name: "inputs", shape: [data.sequenceCount, data.sequenceLength, data.inputSize],
+                        values: data.inputs)
+                )
+                arrays.append(
+                    NamedArray(name: "targets", shape: [data.sequenceCount, data.sequenceLength], values: data.targets))
+            }
+        }
+        return arrays
+    }
+
+    /// Reads parameters from an `.npz` in the export layout (`wg` ... `bo`, optional `readout`).
+    ///
+    /// - Parameter url: the file.
+    /// - Returns: the fused parameters.
+    /// - Throws: ``NPZError`` for unreadable files; `invalidArray` for missing or misshapen arrays.
+    public static func parameters(from url: URL) throws(NPZError) -> LSTMParameters {
+        let arrays = try read(from: url)
+        func array(_ name: String) throws(NPZError) -> NamedArray {
+            guard let found = arrays.first(where: { $0.name == name }) else {
+                throw NPZError(
+                    .invalidArray, file: url.relativePath, array: name,
+                    message: "is missing; the file needs wg, wi, wf, wo, bg, bi, bf, bo.")
+            }
+            return found
+        }
+        var weights: [Gate: [[Double]]] = [:]
+        var bias: [Gate: [Double]] = [:]
+        for gate in Gate.allCases {
+            let w = try array("w\(gate.name)")
+            guard w.shape.count == 2, w.shape[0] >= 1, w.shape[1] > w.shape[0] else {
+                throw NPZError(
+                    .invalidArray, file: url.relativePath, array: w.name,
+                    message: "has shape \(w.shape); it must be [H, X+H].")
+            }
+            weights[gate] = stride(from: 0, to: w.values.count, by: w.shape[1]).map {
+                Array(w.values[$0..<($0 + w.shape[1])])
+            }
+            bias[gate] = try array("b\(gate.name)").values
+        }
+        let readout = arrays.first { $0.name == "readout" }?.values ?? []
+        guard let parameters = LSTMParameters(gateWeights: weights, gateBias: bias, readout: readout) else {
+            throw NPZError(
+                .invalidArray, file: url.relativePath, array: nil,
+                message: "the gate arrays' shapes disagree: each w* must be [H, X+H] and each b* [H].")
+        }
+        return parameters
+    }
+}

@@ -1,0 +1,41 @@
+/// A problem with a results database: one line naming the file and saying what to do.
+///
+/// SQLite errors keep SQLite's words, as GRDB prints them: `SQLite error 19: NOT NULL constraint
+/// failed: runs.id - while executing ...`.
+public struct StoreError: Error, CustomStringConvertible, Sendable {
+    /// What kind of problem.
+    public enum Code: String, Sendable {
+        /// The `--db` path cannot be used (missing directory, read-only, not a database).
+        case badPath
+        /// The database was written by a newer lstm-runner.
+        case newerSchema
+        /// A run or experiment that the database does not have, or an ambiguous prefix.
+        case notFound
+        /// A prefix that matches more than one run.
+        case ambiguous
+        /// SQLite reported an error.
+        case sqlite
+        /// Merging found the same run id with a different result.
+        case conflict
+    }
+
+    /// The kind of problem.
+    public var code: Code
+    /// The database file.
+    public var file: String
+    /// What is wrong and how to fix it.
+    public var problem: String
+
+    /// Creates an error.
+    public init(_ code: Code, file: String, _ problem: String) {
+        self.code = code
+        self.file = file
+        self.problem = problem
+    }
+
+    /// Whether the user can fix it by changing what they typed (exit 64) rather than a failure (exit 1).
+    public var isUsageError: Bool { code == .badPath || code == .notFound || code == .ambiguous }
+
+    /// `FILE: PROBLEM`.
+    public var description: String { "\(file): \(problem)" }
+}

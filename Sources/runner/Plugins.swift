@@ -1,0 +1,12 @@
+import ArgumentParser
+import RunnerKit
+
+struct Plugins: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the tasks, losses and optimizers, with their parameters, types, ranges and defaults."
+    )
+
+    func run() {
+        print(PluginsOutput.text(), terminator: "")
+    }
+}

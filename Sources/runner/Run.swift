@@ -1,0 +1,99 @@
+import ArgumentParser
+import Foundation
+import RunnerKit
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the trials of one or more experiment specs into the results database.",
+        discussion: """
+            Runs already completed in the database are skipped (same config, same run id), \
+            interrupted ones are run again. ^C stops handing out trials and lets the running \
+            ones end cleanly (exit 130); a second ^C exits at once.
+            """
+    )
+
+    @Argument(help: "Spec files (.json or .plist).") var specs: [String]
+    @Option(help: "Parallel workers (default: the number of active processors).")
+    var jobs = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "The results database.") var db = ResultStore.defaultPath
+    @Option(
+        help:
+            "Run only shard I of N (I/N), or take it from slurm (SLURM_ARRAY_TASK_ID/COUNT) or k8s/N (JOB_COMPLETION_INDEX)."
+    )
+    var shard: String?
+    @Flag(help: "Also rerun failed and diverged runs.") var retryFailed = false
+    @Flag(help: "Print the trials and the swept axes; run nothing.") var dryRun = false
+    @Flag(help: "Allow grids of more than 1,000,000 trials.") var force = false
+    @Flag(help: "No progress line.") var quiet = false
+
+    func run() throws {
+        guard jobs >= 1 else { throw failure("--jobs is \(jobs); give at least 1.", usage: true) }
+        let loader = SpecLoader()
+        var loaded: [ExperimentSpec] = []
+        var names: Set<String> = []
+        for path in specs {
+            do {
+                let spec = try loader.load(path: path, force: force)
+                guard names.insert(spec.name).inserted else {
+                    throw failure(
+                        "\(path): name \"\(spec.name)\" is used by another spec given; names must differ.", usage: true)
+                }
+                loaded.append(spec)
+            } catch let error as SpecError {
+                throw failure(error, usage: true)
+            }
+        }
+        var selected: Shard?
+        if let shard {
+            do {
+                selected = try Shard.parse(shard)
+            } catch {
+                throw failure(error, usage: true)
+            }
+        }
+        if dryRun {
+            for spec in loaded {
+                do {
+                    let trials = try spec.trials()
+                    print(
+                        DryRunOutput.text(
+                            spec: spec, trials: selected.map { $0.select(trials) } ?? trials, shard: selected),
+                        terminator: "")
+                } catch {
+                    throw failure(error, usage: true)
+                }
+            }
+            return
+        }
+        let store: ResultStore
+        do {
+            store = try ResultStore(path: db)
+        } catch {
+            throw failure(error, usage: error.isUsageError)
+        }
+        let interrupt = InterruptHandler(
+            message: "interrupted: no new trials; letting running ones stop (^C again to exit now)")
+        defer { interrupt.remove() }
+        let runner = SweepRunner(
+            specs: loaded, store: store, options: .init(jobs: jobs, shard: selected, retryFailed: retryFailed))
+        let quiet = self.quiet
+        let outcome: SweepRunner.Outcome
+        do {
+            outcome = try runner.run(stop: interrupt.flag) { total in quiet ? nil : ProgressReporter(total: total) }
+        } catch let error as SpecError {
+            throw failure(error, usage: true)
+        } catch let error as StoreError {
+            throw failure(error, usage: error.isUsageError)
+        }
+        print(
+            try RunSummaryOutput.text(outcome: outcome, experiments: loaded.map(\.name), store: store, jobs: jobs),
+            terminator: "")
+        if outcome.interrupted {
+            FileHandle.standardError.write(Data("interrupted: run the same command again to finish the sweep\n".utf8))
+            throw ExitCode(130)
+        }
+        if !outcome.errors.isEmpty {
+            throw ExitCode(1)
+        }
+    }
+}
