@@ -16,7 +16,7 @@ public enum ShowOutput {
         var lines: [String] = []
         func field(_ name: String, _ value: String?) {
             guard let value else { return }
-            lines.append(name.padding(toLength: 18, withPad: " ", startingAt: 0) + value)
+            lines.append(name.padding(toLength: 20, withPad: " ", startingAt: 0) + value)
         }
         func loss(_ value: Double?) -> String? { value.map { String(format: "%.6e", $0) } }
         field("run", run.id)

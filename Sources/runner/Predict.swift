@@ -1,0 +1,26 @@
+import ArgumentParser
+import RunnerKit
+
+struct Predict: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print a finished run's predictions next to its targets, from its final weights."
+    )
+
+    @Argument(help: "A run id, or any unique prefix of one.") var runID: String
+    @Option(help: "The results database.") var db = ResultStore.defaultPath
+
+    func run() throws {
+        do {
+            let store = try ResultStore(path: db, readOnly: true)
+            let record = try store.run(runID)
+            let final = try RunMaterializer(store: store).final(of: record)
+            print(PredictOutput.text(runID: record.id, final: final), terminator: "")
+        } catch let error as StoreError {
+            throw failure(error, usage: error.isUsageError)
+        } catch let error as SpecError {
+            throw failure(error, usage: true)
+        } catch {
+            throw failure("\(error)", usage: false)
+        }
+    }
+}
