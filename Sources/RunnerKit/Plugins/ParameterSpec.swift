@@ -111,15 +111,19 @@ public struct NumberBounds: Sendable, Equatable, CustomStringConvertible {
         return true
     }
 
+    /// A bound as people write it: `0`, `1`, `0.5`, `1e-08`.
+    static func format(_ value: Double) -> String {
+        value.rounded() == value && abs(value) < 1e15 ? String(Int(value)) : "\(value)"
+    }
+
     /// `> 0`, `>= 0`, `in [0, 1)`, ...
     public var description: String {
         switch (lower, upper) {
         case (nil, nil): "finite"
-        case (let lower?, nil): "\(lowerInclusive ? ">=" : ">") \(ParameterValue.number(lower))"
-        case (nil, let upper?): "\(upperInclusive ? "<=" : "<") \(ParameterValue.number(upper))"
+        case (let lower?, nil): "\(lowerInclusive ? ">=" : ">") \(Self.format(lower))"
+        case (nil, let upper?): "\(upperInclusive ? "<=" : "<") \(Self.format(upper))"
         case (let lower?, let upper?):
-            "in \(lowerInclusive ? "[" : "(")\(ParameterValue.number(lower)), "
-                + "\(ParameterValue.number(upper))\(upperInclusive ? "]" : ")")"
+            "in \(lowerInclusive ? "[" : "(")\(Self.format(lower)), \(Self.format(upper))\(upperInclusive ? "]" : ")")"
         }
     }
 }

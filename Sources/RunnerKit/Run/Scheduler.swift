@@ -56,62 +56,34 @@ public struct Scheduler: Sendable {
         execute: (@Sendable (PlannedTrial, StopFlag) throws -> TrialResult)? = nil,
         record: @Sendable (PlannedTrial, Result<TrialResult, any Error>) -> Void
     ) -> Summary {
-        let cursor = Mutex(0)
         let summary = Mutex(Summary())
         let clock = ContinuousClock()
         let began = clock.now
         let registry = self.registry
-        let workers = min(jobs, max(1, trials.count))
-        let group = DispatchGroup()
-        // One serial queue per worker: each gets its own thread, so `jobs` trials really run at
-        // once even when `jobs` exceeds the core count.
-        let queues = (0..<workers).map { DispatchQueue(label: "lstm-runner.worker.\($0)", qos: .userInitiated) }
         let execute =
             execute ?? { trial, stop in
                 Trial(config: trial.config, registry: registry).run(shouldStop: { stop.isSet })
             }
-        withoutActuallyEscaping(execute) { execute in
-            withoutActuallyEscaping(claim) { claim in
-                withoutActuallyEscaping(record) { record in
-                    let box = UncheckedBox((execute, claim, record))
-                    for queue in queues {
-                        queue.async(group: group) {
-                            let (execute, claim, record) = box.value
-                            while true {
-                                let index = cursor.withLock { next in
-                                    defer { next += 1 }
-                                    return next
-                                }
-                                guard index < trials.count else { return }
-                                let trial = trials[index]
-                                if stop.isSet {
-                                    summary.withLock { $0.notStarted += 1 }
-                                    continue
-                                }
-                                guard claim(trial) else {
-                                    summary.withLock { $0.skipped += 1 }
-                                    continue
-                                }
-                                let outcome = Result<TrialResult, any Error> { try execute(trial, stop) }
-                                summary.withLock { totals in
-                                    if case .success(let result) = outcome {
-                                        totals.trainingSeconds += result.trainingSeconds
-                                        if result.status == .interrupted {
-                                            totals.interrupted += 1
-                                        } else {
-                                            totals.finished += 1
-                                        }
-                                    } else {
-                                        totals.finished += 1
-                                    }
-                                }
-                                record(trial, outcome)
-                            }
-                        }
-                    }
-                    group.wait()
+        Self.parallel(trials.count, workers: jobs) { index in
+            let trial = trials[index]
+            if stop.isSet {
+                summary.withLock { $0.notStarted += 1 }
+                return
+            }
+            guard claim(trial) else {
+                summary.withLock { $0.skipped += 1 }
+                return
+            }
+            let outcome = Result<TrialResult, any Error> { try execute(trial, stop) }
+            summary.withLock { totals in
+                if case .success(let result) = outcome {
+                    totals.trainingSeconds += result.trainingSeconds
+                    if result.status == .interrupted { totals.interrupted += 1 } else { totals.finished += 1 }
+                } else {
+                    totals.finished += 1
                 }
             }
+            record(trial, outcome)
         }
         var totals = summary.withLock { $0 }
         totals.seconds = Bench.seconds(began.duration(to: clock.now))
@@ -119,8 +91,39 @@ public struct Scheduler: Sendable {
     }
 }
 
-/// Carries non-escaping closures into the worker blocks, which all finish before `run` returns
-/// (`group.wait()`), so the closures never outlive the call. `@unchecked Sendable` because the
+extension Scheduler {
+    /// Calls `body` with every index in `0..<count`, in order of hand-out, on `workers` Dispatch
+    /// workers; returns when all calls have.
+    ///
+    /// Each worker is a serial queue of its own, so `workers` calls really run at once even when
+    /// there are more workers than cores; a shared cursor hands out the next index.
+    public static func parallel(_ count: Int, workers: Int, body: @Sendable (Int) -> Void) {
+        let cursor = Mutex(0)
+        let group = DispatchGroup()
+        let queues = (0..<min(workers, max(1, count))).map {
+            DispatchQueue(label: "lstm-runner.worker.\($0)", qos: .userInitiated)
+        }
+        withoutActuallyEscaping(body) { body in
+            let box = UncheckedBox(body)
+            for queue in queues {
+                queue.async(group: group) {
+                    while true {
+                        let index = cursor.withLock { next in
+                            defer { next += 1 }
+                            return next
+                        }
+                        guard index < count else { return }
+                        box.value(index)
+                    }
+                }
+            }
+            group.wait()
+        }
+    }
+}
+
+/// Carries a non-escaping closure into the worker blocks, which all finish before `parallel`
+/// returns (`group.wait()`), so the closure never outlives the call. `@unchecked Sendable` because the
 /// closures are `@Sendable` themselves; only the escaping check is bypassed.
 private struct UncheckedBox<Value>: @unchecked Sendable {
     let value: Value

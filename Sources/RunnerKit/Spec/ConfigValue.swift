@@ -2,7 +2,7 @@
 ///
 /// Numbers written without a fraction decode as ``integer(_:)``, others as ``number(_:)``;
 /// validation converts between the two where the schema asks for it.
-public indirect enum ConfigValue: Equatable, Sendable {
+public indirect enum ConfigValue: Hashable, Sendable {
     /// `true` or `false`.
     case bool(Bool)
     /// A number without a fraction.

@@ -28,14 +28,15 @@ extension ParameterSpec {
                     code: .wrongType, text: "is \(ConfigValue.number(d).canonicalJSON); \(name) must be a whole number."
                 )
             default:
-                throw wrongType(value, expected: typeDescription)
+                throw wrongType(value, expected: "an " + typeDescription)
             }
             guard range.contains(integer) else {
                 throw FieldProblem(code: .outOfRange, text: "is \(integer); \(name) must be \(rangeText(range)).")
             }
             return .integer(integer)
         case .number(let bounds):
-            let number = try Self.number(value, bounds: bounds, name: name, expected: typeDescription, subPath: "")
+            let number = try Self.number(
+                value, bounds: bounds, name: name, expected: "a " + typeDescription, subPath: "")
             return .number(number)
         case .numbers(let bounds):
             guard case .array(let elements) = value else {
@@ -88,8 +89,7 @@ extension ParameterSpec {
     }
 
     private func rangeText(_ range: ClosedRange<Int>) -> String {
-        range.upperBound >= 100_000 && range.upperBound != ConfigSchema.maximumSeed
-            ? ">= \(range.lowerBound)" : "in [\(range.lowerBound), \(range.upperBound)]"
+        range.upperBound == Int.max ? ">= \(range.lowerBound)" : "in [\(range.lowerBound), \(range.upperBound)]"
     }
 
     private func wrongType(_ value: ConfigValue, expected: String) -> FieldProblem {
