@@ -84,13 +84,36 @@ func writeSpec(_ text: String, named name: String = "spec.json", in directory: U
 }
 
 /// A tiny spec that trains fast even in a debug build.
+///
+/// - Parameters:
+///   - name: the experiment's name.
+///   - sweep: the `sweep` section as JSON text, if any.
+///   - extra: more top-level sections as JSON text (`"stop": {...}`); a `task`, `model` or
+///     `training` section given here is merged over the defaults field by field.
+///   - iterations: `training.iterations`.
 func tinySpec(name: String = "tiny", sweep: String = "", extra: String = "", iterations: Int = 30) -> String {
-    """
+    var spec: [String: Any] = [
+        "name": name,
+        "task": ["plugin": "sequence", "inputSize": 3, "targets": [0.3, -0.2, 0.1]],
+        "model": ["hiddenSize": 5],
+        "training": ["iterations": iterations, "learningRate": 0.5],
+    ]
+    if !extra.isEmpty, let data = "{\(extra)}".data(using: .utf8),
+        let more = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
     {
-      "name": "\(name)",
-      "task": { "plugin": "sequence", "inputSize": 3, "targets": [0.3, -0.2, 0.1] },
-      "model": { "hiddenSize": 5 },
-      "training": { "iterations": \(iterations), "learningRate": 0.5 }\(extra.isEmpty ? "" : ",\n  " + extra)\(sweep.isEmpty ? "" : ",\n  \"sweep\": " + sweep)
+        for (key, value) in more {
+            if var section = spec[key] as? [String: Any], let fields = value as? [String: Any] {
+                if key == "task", fields["plugin"] != nil { section = [:] }
+                section.merge(fields) { _, new in new }
+                spec[key] = section
+            } else {
+                spec[key] = value
+            }
+        }
     }
-    """
+    if !sweep.isEmpty, let data = sweep.data(using: .utf8), let value = try? JSONSerialization.jsonObject(with: data) {
+        spec["sweep"] = value
+    }
+    let data = (try? JSONSerialization.data(withJSONObject: spec, options: [.sortedKeys])) ?? Data()
+    return String(decoding: data, as: UTF8.self)
 }

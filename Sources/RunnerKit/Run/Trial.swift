@@ -125,8 +125,9 @@ public struct Trial: Sendable {
         var status = RunStatus.completed
         let remaining = config.iterations - losses.count
         if remaining > 0, !rule.stopped {
-            losses += network.train(iterations: remaining) { index, loss in
+            _ = network.train(iterations: remaining) { index, loss in
                 let iteration = network.iteration
+                losses.append(loss)
                 if !rule.observe(loss, iteration: iteration) {
                     status = rule.diverged ? .diverged : .completed
                     return false
@@ -137,7 +138,7 @@ public struct Trial: Sendable {
                             iteration: iteration,
                             parameters: network.parameters,
                             optimizerState: network.optimizer.state,
-                            losses: losses + [loss]
+                            losses: losses
                         )
                     )
                 }
