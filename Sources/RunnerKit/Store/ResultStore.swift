@@ -62,7 +62,10 @@ public final class ResultStore: Sendable {
                 throw StoreError(
                     .badPath, file: path, "is a directory; give a database file such as \(path)/runs.sqlite.")
             }
-            if !readOnly && !manager.isWritableFile(atPath: path) {
+            // The permission bits, not access(2): root may write anything, but a file made
+            // read-only (chmod a-w) was meant to be left alone.
+            let mode = (try? manager.attributesOfItem(atPath: path)[.posixPermissions] as? Int) ?? 0o644
+            if !readOnly && (!manager.isWritableFile(atPath: path) || mode & 0o222 == 0) {
                 throw StoreError(
                     .badPath, file: path, "is read-only; make it writable (chmod u+w) or choose another --db.")
             }

@@ -1,0 +1,273 @@
+import Foundation
+import GRDB
+import LSTMCore
+import Testing
+
+@testable import RunnerKit
+
+@Suite struct StoreTests {
+    /// Runs a spec into a database in `directory` and returns the outcome.
+    @discardableResult
+    static func sweep(_ spec: String, in directory: URL, jobs: Int = 2, retry: Bool = false) throws
+        -> SweepRunner.Outcome
+    {
+        let path = try writeSpec(spec, named: "spec-\(UUID().uuidString.prefix(8)).json", in: directory)
+        let loaded = try SpecLoader().load(path: path)
+        let store = try ResultStore(path: directory.appendingPathComponent("runs.sqlite").path)
+        return try SweepRunner(specs: [loaded], store: store, options: .init(jobs: jobs, retryFailed: retry)).run(
+            stop: StopFlag()
+        ) { _ in nil }
+    }
+
+    @Test func aSweepIsStoredAndReadBack() throws {
+        try withTemporaryDirectory { directory in
+            let outcome = try Self.sweep(
+                tinySpec(sweep: #"{"seed": [0, 1, 2], "task.targets": [[0.1, 0.2], [0.3, -0.1, 0.0]]}"#), in: directory)
+            #expect(outcome.counts[.completed] == 6)
+            let store = try ResultStore(path: directory.appendingPathComponent("runs.sqlite").path, readOnly: true)
+            let runs = try store.runs(ofExperiment: "tiny")
+            #expect(runs.count == 6)
+            for run in runs {
+                #expect(run.status == .completed)
+                let curve = try #require(try store.curve(run.id))
+                #expect(curve.count == 30)
+                #expect(run.iterationsRun == 30)
+                #expect(run.bestLoss == curve.min())
+                #expect(run.environment?.toolchain.hasPrefix("swift") == true)
+                #expect(run.environment?.buildConfig.isEmpty == false)
+                #expect(run.environment?.codeVersion.isEmpty == false)
+                let checkpoint = try store.finalCheckpoint(of: run)
+                #expect(checkpoint.header.payloadSHA256 == run.checkpointSHA256)
+                #expect(try run.config().runID == run.id)
+            }
+            // The swept list-valued path has a column of its own, holding JSON.
+            let targets = try store.queue.read { db in
+                try String.fetchAll(db, sql: #"SELECT "task.targets" FROM runs ORDER BY id"#)
+            }
+            #expect(Set(targets) == ["[0.1,0.2]", "[0.3,-0.1,0.0]"])
+            #expect(try store.experiment("tiny")?.sweptPaths == ["seed", "task.targets"])
+            #expect(try store.queue.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") } == "wal")
+        }
+    }
+
+    @Test func runningASpecAgainSkipsCompletedRuns() throws {
+        try withTemporaryDirectory { directory in
+            let spec = tinySpec(sweep: #"{"seed": [0, 1, 2, 3]}"#)
+            let first = try Self.sweep(spec, in: directory)
+            let second = try Self.sweep(spec, in: directory)
+            #expect(first.counts[.completed] == 4)
+            #expect(second.counts.isEmpty)
+            #expect(second.alreadyDone == 4)
+            // A bigger sweep trains only the new runs.
+            let third = try Self.sweep(tinySpec(sweep: #"{"seed": [0, 1, 2, 3, 4, 5]}"#), in: directory)
+            #expect(third.counts[.completed] == 2)
+        }
+    }
+
+    @Test func failedAndDivergedRunsRerunOnlyWhenAsked() throws {
+        try withTemporaryDirectory { directory in
+            let spec = tinySpec(
+                sweep: #"{"training.learningRate": [0.1, 100]}"#,
+                extra:
+                    #""task": {"plugin": "sine", "sequenceLength": 6, "samples": 2}, "training": {"iterations": 60, "loss": "mse-readout"}"#
+            )
+            let first = try Self.sweep(spec, in: directory)
+            #expect(first.counts == [.completed: 1, .diverged: 1])
+            #expect(try Self.sweep(spec, in: directory).counts.isEmpty)
+            #expect(try Self.sweep(spec, in: directory, retry: true).counts == [.diverged: 1])
+        }
+    }
+
+    @Test func runsLeftRunningByADeadProcessAreRecovered() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("runs.sqlite").path
+            try Self.sweep(tinySpec(sweep: #"{"seed": [0, 1]}"#), in: directory)
+            let store = try ResultStore(path: path)
+            let id = try store.runs(ofExperiment: "tiny")[0].id
+            // Pretend a process that no longer exists holds it (pid 2^22 - 1 is beyond pid_max's default).
+            try store.queue.write { db in
+                try db.execute(
+                    sql:
+                        "UPDATE runs SET status = 'running', owner_host = ?, owner_pid = 4194303, heartbeat = ? WHERE id = ?",
+                    arguments: [RunEnvironment.current.host, ResultStore.timestamp(), id]
+                )
+            }
+            #expect(try store.recoverAbandonedRuns() == [id])
+            #expect(try store.statuses(of: [id])[id] == .interrupted)
+            let outcome = try Self.sweep(tinySpec(sweep: #"{"seed": [0, 1]}"#), in: directory)
+            #expect(outcome.counts == [.completed: 1])
+            #expect(try store.curve(id)?.count == 30)
+        }
+    }
+
+    @Test func aClaimIsTakenByOneProcessOnly() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("runs.sqlite").path
+            let specPath = try writeSpec(tinySpec(), in: directory)
+            let spec = try SpecLoader().load(path: specPath)
+            let store = try ResultStore(path: path)
+            try store.register(spec, trials: spec.trials())
+            let id = try spec.trials()[0].runID
+            var other = RunEnvironment.current
+            other.host = "another-host"
+            let elsewhere = try ResultStore(path: path, environment: other)
+            #expect(try store.claim(id, retryFailed: false))
+            #expect(try !elsewhere.claim(id, retryFailed: false))
+            #expect(try !store.claim(id, retryFailed: false))
+        }
+    }
+
+    @Test func aFinalCheckpointReproducesThePredictions() throws {
+        try withTemporaryDirectory { directory in
+            let specPath = try writeSpec(
+                tinySpec(extra: #""training": {"optimizer": "adam", "loss": "mse-readout", "learningRate": 0.05}"#),
+                in: directory)
+            let spec = try SpecLoader().load(path: specPath)
+            let result = Trial(config: try spec.trials()[0].config).run()
+            let store = try ResultStore(path: directory.appendingPathComponent("runs.sqlite").path)
+            _ = try SweepRunner(specs: [spec], store: store, options: .init(jobs: 1)).run(stop: StopFlag()) { _ in nil }
+            let run = try store.run(result.runID)
+            let final = try RunMaterializer(store: store).final(of: run)
+            #expect(!final.retrained)
+            #expect(final.parameters == result.finalParameters)
+            let network = LSTMNetwork(
+                parameters: final.parameters, cellOutput: final.config.cellOutput, loss: MSEReadoutLoss(),
+                trainingSet: final.trainingSet)
+            #expect(network.evaluate().predictions.map(\.bitPattern) == result.predictions.map(\.bitPattern))
+            // Without the file, the run is trained again to the same bits.
+            try FileManager.default.removeItem(at: store.resolve(try #require(run.checkpointPath)))
+            try store.queue.write { db in try db.execute(sql: "UPDATE runs SET checkpoint_path = NULL") }
+            let again = try RunMaterializer(store: store).final(of: try store.run(result.runID))
+            #expect(again.retrained)
+            #expect(again.parameters == result.finalParameters)
+        }
+    }
+
+    @Test func runIDPrefixesResolveLikeGit() throws {
+        try withTemporaryDirectory { directory in
+            try Self.sweep(tinySpec(sweep: #"{"seed": {"range": [0, 40]}}"#), in: directory)
+            let store = try ResultStore(path: directory.appendingPathComponent("runs.sqlite").path, readOnly: true)
+            let ids = try store.runs(ofExperiment: "tiny").map(\.id)
+            #expect(try store.run(String(ids[0].prefix(8))).id == ids[0])
+            let first = Dictionary(grouping: ids) { $0.prefix(1) }.first { $0.value.count > 1 }
+            let shared = try #require(first?.key)
+            #expect(throws: StoreError.self) { try store.run(String(shared)) }
+            do {
+                _ = try store.run(String(shared))
+            } catch let error as StoreError {
+                #expect(error.code == .ambiguous)
+                #expect(error.description.contains("matches several runs"))
+            }
+            do {
+                _ = try store.run("ffffffffffff")
+            } catch let error as StoreError {
+                #expect(error.code == .notFound)
+            }
+        }
+    }
+}
+
+@Suite struct StoreMigrationTests {
+    @Test func anEmptyFileIsCreatedAtTheCurrentVersion() throws {
+        try withTemporaryDirectory { directory in
+            let store = try ResultStore(path: directory.appendingPathComponent("new.sqlite").path)
+            let version = try store.queue.read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") }
+            #expect(version == StoreSchema.currentVersion)
+            let tables = try store.queue.read { db in
+                try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            }
+            #expect(tables.contains("runs") && tables.contains("curves") && tables.contains("verifications"))
+        }
+    }
+
+    @Test func anOlderSchemaIsMigratedWithItsRowsKept() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("old.sqlite").path
+            // A version-1 database, as the first release wrote it, with one run.
+            let old = try DatabaseQueue(path: path)
+            try old.write { db in
+                try StoreSchema.migrate(db, file: path, upTo: 1)
+                try db.execute(
+                    sql: """
+                        INSERT INTO experiments (name, spec_file, spec_text, spec_sha256, created, updated)
+                        VALUES ('e', 'e.json', '{}', 'x', 't', 't');
+                        INSERT INTO runs (id, experiment, status, config, seed, task, hidden_size, cell_output,
+                            iterations, learning_rate, optimizer, loss, final_loss)
+                        VALUES ('abcdefabcdef', 'e', 'completed', '{}', 0, 'sequence', 4, 'identity', 10, 0.1, 'sgd',
+                            'h0-squared', 0.25);
+                        """
+                )
+            }
+            #expect(try old.read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") } == 1)
+            try old.close()
+            let store = try ResultStore(path: path)
+            #expect(
+                try store.queue.read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") }
+                    == StoreSchema.currentVersion)
+            let run = try store.run("abcdef")
+            #expect(run.finalLoss == 0.25)
+            #expect(run.curveSHA256 == nil)
+            #expect(try store.verifications(of: run.id).isEmpty)
+        }
+    }
+
+    @Test func aNewerSchemaIsRefused() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("future.sqlite").path
+            let queue = try DatabaseQueue(path: path)
+            try queue.write { db in try db.execute(sql: "PRAGMA user_version = 99") }
+            try queue.close()
+            #expect(throws: StoreError.self) { try ResultStore(path: path) }
+            do {
+                _ = try ResultStore(path: path)
+            } catch let error as StoreError {
+                #expect(error.code == .newerSchema)
+                #expect(
+                    error.description
+                        == "\(path): has schema version 99; this runner reads versions up to \(StoreSchema.currentVersion). Upgrade lstm-runner."
+                )
+            }
+        }
+    }
+}
+
+@Suite struct BadDatabasePathTests {
+    @Test func aMissingDirectoryIsReported() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("nope/x.sqlite").path
+            let result = try RunnerCLI.run(
+                ["run", try writeSpec(tinySpec(), in: directory), "--db", path], in: directory)
+            #expect(result.status == 64)
+            #expect(
+                result.stderr
+                    == "error: \(path): the directory \(directory.appendingPathComponent("nope").path) does not exist; create it or choose another --db.\n"
+            )
+        }
+    }
+
+    @Test func aReadOnlyFileIsReported() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("ro.sqlite").path
+            _ = try ResultStore(path: path)
+            try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: path)
+            // The check is on the permission bits, so it holds for root too.
+            let result = try RunnerCLI.run(
+                ["run", try writeSpec(tinySpec(), in: directory), "--db", path], in: directory)
+            #expect(result.status == 64)
+            #expect(
+                result.stderr == "error: \(path): is read-only; make it writable (chmod u+w) or choose another --db.\n")
+        }
+    }
+
+    @Test func aFileThatIsNotADatabaseIsReported() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("notes.sqlite").path
+            try Data(String(repeating: "not a database\n", count: 100).utf8).write(to: URL(fileURLWithPath: path))
+            let result = try RunnerCLI.run(
+                ["run", try writeSpec(tinySpec(), in: directory), "--db", path], in: directory)
+            #expect(result.status == 64)
+            #expect(result.stderr.hasPrefix("error: \(path): is not an SQLite database"))
+            #expect(result.stderr.filter { $0 == "\n" }.count == 1)
+        }
+    }
+}
