@@ -18,7 +18,7 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 HAS_X86_64_V3 := $(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw bmi2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo && echo yes)
-RELEASE_FLAGS ?= -c release $(if $(HAS_X86_64_V3),-Xcc -march=x86-64-v3)
+RELEASE_FLAGS ?= -c release $(if $(HAS_X86_64_V3),-Xcc -march=x86-64-v3 -Xswiftc -DLSTM_MARCH_X86_64_V3)
 RUNNER_RELEASE = .build/release/runner
 SPEC ?= experiments/seed-sweep.json
 APT_PACKAGES := libsqlite3-dev zlib1g-dev sqlite3
@@ -39,7 +39,7 @@ release: deps
 	$(SWIFT) build $(RELEASE_FLAGS) --product runner
 
 run: release
-	$(RUNNER_RELEASE) train
+	$(RUNNER_RELEASE) run $(SPEC)
 
 test: deps
 	$(SWIFT) build --build-tests

@@ -1,10 +1,12 @@
 import Foundation
 import LSTMCore
+import RunnerKit
 
 // The benchmark harness behind `make bench`: prints the figures the issues ask for, as ratios
 // against references run in the same invocation, and writes them all to results/bench.json.
 //
-//   lstm-bench [--reference PATH/lstm_numpy.py] [--output results/bench.json] [--flags "..."] [--quick]
+//   lstm-bench [--reference PATH/lstm_numpy.py] [--output results/bench.json] [--flags "..."]
+//              [--sweep experiments/seed-sweep.json] [--quick]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 @MainActor func option(_ name: String) -> String? {
@@ -94,6 +96,11 @@ for hidden in hiddenSizes {
     print(line)
 }
 record["scaling"] = scaling
+
+// MARK: - Sweep
+
+let sweepSpec = option("--sweep") ?? "experiments/seed-sweep.json"
+record["sweep"] = SweepBench.run(specPath: sweepSpec, quick: quick)
 
 // MARK: - Output
 

@@ -91,6 +91,7 @@ func writeSpec(_ text: String, named name: String = "spec.json", in directory: U
 ///   - extra: more top-level sections as JSON text (`"stop": {...}`); a `task`, `model` or
 ///     `training` section given here is merged over the defaults field by field.
 ///   - iterations: `training.iterations`.
+/// - Returns: the spec as JSON text.
 func tinySpec(name: String = "tiny", sweep: String = "", extra: String = "", iterations: Int = 30) -> String {
     var spec: [String: Any] = [
         "name": name,
