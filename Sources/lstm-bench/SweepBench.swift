@@ -31,7 +31,8 @@ enum SweepBench {
             let overhead = (best.wall * Double(jobs) - best.training) / best.training
             print(
                 String(
-                    format: "jobs %d: %.3f s wall, %.3f s of training in trials, overhead %.2f%% (wall x jobs - training) / training",
+                    format:
+                        "jobs %d: %.3f s wall, %.3f s of training in trials, overhead %.2f%% (wall x jobs - training) / training",
                     jobs,
                     best.wall,
                     best.training,
@@ -49,14 +50,17 @@ enum SweepBench {
         let jobs = 2
         var stored: [Double] = []
         for _ in 0..<rounds {
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lstm-bench-\(UUID().uuidString)")
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "lstm-bench-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: directory) }
             do {
                 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
                 let store = try ResultStore(path: directory.appendingPathComponent("runs.sqlite").path)
                 let clock = ContinuousClock()
                 let start = clock.now
-                _ = try SweepRunner(specs: [spec], store: store, options: .init(jobs: jobs)).run(stop: StopFlag()) { _ in nil }
+                _ = try SweepRunner(specs: [spec], store: store, options: .init(jobs: jobs)).run(stop: StopFlag()) {
+                    _ in nil
+                }
                 stored.append(Bench.seconds(start.duration(to: clock.now)))
             } catch {
                 print("storage run failed: \(error)")
@@ -67,7 +71,8 @@ enum SweepBench {
             let added = (with - without) / without
             print(
                 String(
-                    format: "with storage (SQLite + %@ checkpoints), jobs %d: %.3f s vs %.3f s without: +%.1f%% (target < 10%%)",
+                    format:
+                        "with storage (SQLite + %@ checkpoints), jobs %d: %.3f s vs %.3f s without: +%.1f%% (target < 10%%)",
                     spec.checkpoints.final ? "final" : "no",
                     jobs,
                     with,

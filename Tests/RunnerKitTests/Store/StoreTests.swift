@@ -271,3 +271,44 @@ import Testing
         }
     }
 }
+
+@Suite struct WarmStartTests {
+    @Test func aTrialCanStartFromAFinishedRunACheckpointOrAnNPZ() throws {
+        try withTemporaryDirectory { directory in
+            try StoreTests.sweep(tinySpec(name: "first"), in: directory)
+            let store = try ResultStore(path: directory.appendingPathComponent("runs.sqlite").path)
+            let first = try store.runs(ofExperiment: "first")[0]
+            let trained = try store.finalCheckpoint(of: first).parameters()
+            let npz = directory.appendingPathComponent("w.npz")
+            try NPZ.write(NPZ.exportArrays(trained, trainingSet: nil), to: npz)
+            let checkpoint = store.resolve(try #require(first.checkpointPath)).path
+            for (name, source) in [
+                ("from-run", String(first.id.prefix(6))), ("from-file", checkpoint), ("from-npz", npz.path),
+            ] {
+                try StoreTests.sweep(tinySpec(name: name, extra: #""model": {"init": "\#(source)"}"#), in: directory)
+                let run = try store.runs(ofExperiment: name)[0]
+                #expect(run.status == .completed)
+                let (_, initial) = try RunMaterializer(store: store).initialState(of: run)
+                #expect(initial.parameters == trained, "\(name)")
+                // The data still come from the trial's own seed: the same as the first run's.
+                #expect(try store.curve(run.id)?.first ?? 1 < store.curve(first.id)?.first ?? 0)
+            }
+        }
+    }
+
+    @Test func aWarmStartWithTheWrongShapeIsRefusedBeforeAnythingRuns() throws {
+        try withTemporaryDirectory { directory in
+            try StoreTests.sweep(tinySpec(name: "first"), in: directory)
+            let store = try ResultStore(path: directory.appendingPathComponent("runs.sqlite").path)
+            let first = try store.runs(ofExperiment: "first")[0]
+            let spec = try writeSpec(
+                tinySpec(name: "second", extra: #""model": {"hiddenSize": 7, "init": "\#(first.id)"}"#), in: directory)
+            let result = try RunnerCLI.run(["run", spec, "--db", "runs.sqlite"], in: directory)
+            #expect(result.status == 64)
+            #expect(
+                result.stderr.contains(
+                    "model.init is \"\(first.id)\", whose parameters have X=3, H=5, R=0; the trial needs X=3, H=7, R=0."
+                ))
+        }
+    }
+}
