@@ -8,8 +8,10 @@
 #   make clean         remove the build folders and everything under results/ but .gitkeep
 #   make deps          install the system packages the build and tests need (apt), if missing
 #   make verify-build  check that the debug and the release build train bit-identical runs
-#   make slurm-up      start a local single-node Slurm cluster (root; see scripts/slurm/)
+#   make slurm-up      start a local single-node Slurm cluster (root; see scripts/slurm/ and docs/cluster.md);
+#                      with it running, `make test` also runs the real-Slurm test (ClusterTests)
 #   make slurm-down    stop it
+#   make slurm-test    end-to-end check of the local cluster scripts (scripts/slurm/selftest.sh)
 #
 # Release builds add -Xcc -march=x86-64-v3 when this CPU has AVX2, BMI2 and FMA (it speeds the
 # kernels up and, as `make verify-build` checks, gives the same bits: the code never fuses
@@ -23,7 +25,7 @@ RUNNER_RELEASE = .build/release/runner
 SPEC ?= experiments/seed-sweep.json
 APT_PACKAGES := libsqlite3-dev zlib1g-dev sqlite3
 
-.PHONY: run test bench lint format clean deps verify-build slurm-up slurm-down release
+.PHONY: run test bench lint format clean deps verify-build slurm-up slurm-down slurm-test release
 
 deps:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -65,6 +67,9 @@ slurm-up:
 
 slurm-down:
 	scripts/slurm/down.sh
+
+slurm-test:
+	scripts/slurm/selftest.sh
 
 clean:
 	rm -rf .build .build-* .build_*

@@ -9,8 +9,9 @@
 #
 # Usage: submit.sh SPEC [SHARDS]        (SHARDS default 4)
 # Jobs run from the repository root. Environment: RUNNER (default
-# .build/release/runner), RESULTS (default results); sbatch's own input
-# variables (SBATCH_PARTITION, SBATCH_TIMELIMIT, ...) apply to both jobs.
+# .build/release/runner), RESULTS (default results: shard I writes
+# RESULTS/shard-I/runs.sqlite), MERGED (default RESULTS/runs.sqlite); sbatch's
+# own input variables (SBATCH_PARTITION, SBATCH_TIMELIMIT, ...) apply to both jobs.
 set -euo pipefail
 
 if (($# < 1 || $# > 2)); then
@@ -28,6 +29,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 RUNNER=$(realpath -m -- "${RUNNER:-$root/.build/release/runner}")
 RESULTS=$(realpath -m -- "${RESULTS:-$root/results}")
+MERGED=$(realpath -m -- "${MERGED:-$RESULTS/runs.sqlite}")
 if [[ ! -x $RUNNER ]]; then
     echo "submit.sh: runner not found at $RUNNER (swift build -c release, or set RUNNER)" >&2
     exit 2
@@ -36,7 +38,7 @@ mkdir -p "$RESULTS" # Slurm does not create the log folder
 cd "$root"
 
 # sbatch passes this environment to the jobs (default --export=ALL).
-export SPEC RUNNER RESULTS SHARDS
+export SPEC RUNNER RESULTS MERGED SHARDS
 
 array=$(sbatch --parsable --array="0-$((SHARDS - 1))" \
     --output="$RESULTS/slurm-%A_%a.log" \
@@ -49,6 +51,6 @@ merge=$(sbatch --parsable --dependency="afterok:$array" --kill-on-invalid-dep=ye
     "$here/merge.sbatch")
 merge=${merge%%;*}
 
-echo "submitted $SHARDS shards of $SPEC; results in $RESULTS" >&2
+echo "submitted $SHARDS shards of $SPEC into $RESULTS/shard-*/; merge into $MERGED" >&2
 echo "ARRAY_JOB=$array"
 echo "MERGE_JOB=$merge"

@@ -17,6 +17,8 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
         case sqlite
         /// Merging found the same run id with a different result.
         case conflict
+        /// A checkpoint file that a run refers to is missing or damaged.
+        case checkpoint
     }
 
     /// The kind of problem.
