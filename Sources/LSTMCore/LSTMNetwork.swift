@@ -26,6 +26,8 @@ public final class LSTMNetwork {
     public private(set) var iteration = 0
 
     private var values: [Double]
+    /// Whether the workspace's input projection is that of `values`.
+    private var projectionIsCurrent = false
     private let shape: LSTMParameters
     private let countedSteps: Int
     private let workspace: Workspace
@@ -83,8 +85,9 @@ public final class LSTMNetwork {
     @discardableResult
     public func step() -> Double {
         let fused = gradientClipNorm == nil ? optimizer.plainStepSize : nil
+        let current = projectionIsCurrent
         let lossValue = values.withUnsafeMutableBufferPointer { parameters in
-            let value = forward(parameters: UnsafeBufferPointer(parameters))
+            let value = forward(parameters: UnsafeBufferPointer(parameters), projectionIsCurrent: current)
             backward(parameters: UnsafeBufferPointer(parameters))
             if let rate = fused {
                 applyFusedDescent(parameters: parameters, rate: rate)
@@ -97,6 +100,7 @@ public final class LSTMNetwork {
             }
             return value
         }
+        projectionIsCurrent = fused != nil
         iteration += 1
         return lossValue
     }
@@ -122,12 +126,14 @@ public final class LSTMNetwork {
 
     /// The loss of the current parameters and its gradient, without an update.
     public func lossAndGradient() -> (loss: Double, gradient: LSTMParameters) {
+        let current = projectionIsCurrent
         let value = values.withUnsafeBufferPointer { parameters in
-            let value = forward(parameters: parameters)
+            let value = forward(parameters: parameters, projectionIsCurrent: current)
             backward(parameters: parameters)
             storeGradient()
             return value
         }
+        projectionIsCurrent = true
         var gradient = shape
         gradient.values = Array(workspace.gradient)
         return (value, gradient)
@@ -135,13 +141,17 @@ public final class LSTMNetwork {
 
     /// The loss of the current parameters.
     public func currentLoss() -> Double {
-        values.withUnsafeBufferPointer { forward(parameters: $0) }
+        let current = projectionIsCurrent
+        defer { projectionIsCurrent = true }
+        return values.withUnsafeBufferPointer { forward(parameters: $0, projectionIsCurrent: current) }
     }
 
     /// The loss of the current parameters and the prediction at every step of every sequence
     /// (`[N, T]`), from one forward pass.
     public func evaluate() -> (loss: Double, predictions: [Double]) {
-        let value = values.withUnsafeBufferPointer { forward(parameters: $0) }
+        let current = projectionIsCurrent
+        let value = values.withUnsafeBufferPointer { forward(parameters: $0, projectionIsCurrent: current) }
+        projectionIsCurrent = true
         return (value, Array(workspace.predictions))
     }
 
@@ -153,13 +163,18 @@ public final class LSTMNetwork {
     /// - Precondition: `parameters` has this network's shape.
     public func loss(at parameters: LSTMParameters) -> Double {
         precondition(parameters.hasSameShape(as: shape), "parameter shapes differ")
+        projectionIsCurrent = false
         return parameters.values.withUnsafeBufferPointer { forward(parameters: $0) }
     }
 
     // MARK: - Forward
 
     /// Runs every sequence forward, caching what backprop needs; returns the summed loss.
-    private func forward(parameters: UnsafeBufferPointer<Double>) -> Double {
+    ///
+    /// The gates' pre-activations are `z(t) = dot(W_h, h(t-1)) + p(t)` with the input projection
+    /// `p(t) = dot(W_x, x(t)) + b` computed once per parameter set (by the fused SGD update, or
+    /// here when stale), and `z(0) = p(0)` since `h(-1) = 0`: each step reads only `W_h`.
+    private func forward(parameters: UnsafeBufferPointer<Double>, projectionIsCurrent: Bool = false) -> Double {
         let h = shape.hiddenSize
         let x = shape.inputSize
         let columns = shape.rowLength
@@ -171,19 +186,41 @@ public final class LSTMNetwork {
         let readout = UnsafeBufferPointer(rebasing: parameters[shape.readoutRange])
         let ws = workspace
         let tanhOutput = cellOutput == .tanh
+        if !projectionIsCurrent {
+            Kernels.project(
+                weights: weights,
+                bias: bias,
+                rows: gateRows,
+                rowStride: columns,
+                inputSize: x,
+                xc: ws.xc,
+                steps: ws.stepCount,
+                out: ws.projection
+            )
+        }
         var total = 0.0
         for sequence in 0..<trainingSet.sequenceCount {
             for t in 0..<steps {
                 let k = sequence * steps + t
                 let xc = ws.xc + k * columns
+                let gates = ws.gates + k * gateRows
                 // xc(t) = [x(t), h(t-1)]; the x part was copied in at init.
                 if t == 0 {
                     (xc + x).update(repeating: 0, count: h)
+                    gates.update(from: ws.projection + k * gateRows, count: gateRows)
                 } else {
                     (xc + x).update(from: ws.hidden + (k - 1) * h, count: h)
+                    Kernels.rowDots(
+                        weights: weights + x,
+                        rowStride: columns,
+                        rows: gateRows,
+                        count: h,
+                        x: xc + x,
+                        addend: ws.projection + k * gateRows,
+                        out: gates,
+                        descending: t % 2 == 0
+                    )
                 }
-                let gates = ws.gates + k * gateRows
-                Kernels.affine(weights: weights, rows: gateRows, columns: columns, x: xc, bias: bias, out: gates)
                 // The nonlinearities, in place: tanh on g, sigmoid on i, f, o (DeterministicMath's
                 // array forms, bit-identical to its scalar forms and to every other machine).
                 DeterministicMath.tanh(UnsafeMutableBufferPointer(start: gates, count: h))
@@ -286,7 +323,8 @@ public final class LSTMNetwork {
                         columnOffset: x,
                         count: h,
                         v: dz,
-                        out: ws.dhNext
+                        out: ws.dhNext,
+                        descending: t % 2 == 1
                     )
                 }
             }
@@ -295,17 +333,22 @@ public final class LSTMNetwork {
 
     // MARK: - Update
 
-    /// `W -= rate * sum_k dz(k) xc(k)^T` in one pass, and the same for the bias and readout.
+    /// `W -= rate * sum_k dz(k) xc(k)^T` and the same for the bias in one pass over the rows,
+    /// which also leaves the next forward pass's input projection; then the readout.
     private func applyFusedDescent(parameters: UnsafeMutableBufferPointer<Double>, rate: Double) {
         let base = parameters.baseAddress!
-        sumOuterProducts(mode: .descend(base, rate: rate))
         let ws = workspace
-        let bias = base + shape.biasRange.lowerBound
-        let biasGradient = ws.gradient.baseAddress! + shape.biasRange.lowerBound
-        sumBiasGradient(into: biasGradient)
-        for r in 0..<(4 * shape.hiddenSize) {
-            bias[r] = bias[r] - rate * biasGradient[r]
-        }
+        sumOuterProducts(
+            mode: .descend(
+                Kernels.FusedDescent(
+                    weights: base,
+                    bias: base + shape.biasRange.lowerBound,
+                    rate: rate,
+                    projection: ws.projection,
+                    inputSize: shape.inputSize
+                )
+            )
+        )
         for index in shape.readoutRange {
             base[index] = base[index] - rate * ws.gradient[index]
         }
@@ -329,7 +372,8 @@ public final class LSTMNetwork {
             rows: 4 * shape.hiddenSize,
             columns: shape.rowLength,
             coefficients: ws.coefficients,
-            mode: mode
+            mode: mode,
+            descending: false
         )
     }
 
@@ -369,6 +413,8 @@ private final class Workspace {
     let xc: UnsafeMutablePointer<Double>
     /// `[K, 4H]`: the activated gates g, i, f, o.
     let gates: UnsafeMutablePointer<Double>
+    /// `[K, 4H]`: the input projection `dot(W_x, x(k)) + b` of every step.
+    let projection: UnsafeMutablePointer<Double>
     /// `[K, H]`: the cell state `s`.
     let state: UnsafeMutablePointer<Double>
     /// `[K, H]`: `s` or `tanh(s)`, what the output gate multiplies.
@@ -395,7 +441,9 @@ private final class Workspace {
 
     init(hiddenSize h: Int, rowLength: Int, steps k: Int, parameterCount: Int, inputs: [Double], inputSize: Int) {
         stepCount = k
-        let sizes = [k * rowLength, k * 4 * h, k * h, k * h, k * h, k * 4 * h, k, k, h, h, h, h, k, parameterCount]
+        let sizes = [
+            k * rowLength, k * 4 * h, k * h, k * h, k * h, k * 4 * h, k, k, h, h, h, h, k, parameterCount, k * 4 * h,
+        ]
         storage = .allocate(capacity: sizes.reduce(0, +))
         storage.initialize(repeating: 0)
         var cursor = storage.baseAddress!
@@ -417,6 +465,7 @@ private final class Workspace {
         zeros = take(sizes[11])
         coefficients = take(sizes[12])
         gradient = UnsafeMutableBufferPointer(start: take(sizes[13]), count: parameterCount)
+        projection = take(sizes[14])
         for step in 0..<k {
             for c in 0..<inputSize {
                 xc[step * rowLength + c] = inputs[step * inputSize + c]

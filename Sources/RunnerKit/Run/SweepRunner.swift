@@ -119,6 +119,8 @@ public struct SweepRunner: Sendable {
         let failures = Mutex([String]())
         let heartbeat = Heartbeat(store: store)
         defer { heartbeat.stop() }
+        let writer = DispatchQueue(label: "lstm-runner.writer", qos: .utility)
+        let backlog = DispatchSemaphore(value: 4 * options.jobs + 8)
 
         let summary = Scheduler(jobs: options.jobs, registry: registry).run(
             runnable.map(\.trial),
@@ -148,7 +150,8 @@ public struct SweepRunner: Sendable {
                             snapshot,
                             trial: trial,
                             trainingSet: initial.trainingSet,
-                            folder: folder
+                            folder: folder,
+                            level: Int32(settings.compression)
                         )
                     },
                     shouldStop: { stop.isSet }
@@ -156,36 +159,54 @@ public struct SweepRunner: Sendable {
             },
             record: { trial, outcome in
                 let finished = ResultStore.timestamp()
+                let result: TrialResult
                 do {
-                    let result = try outcome.get()
-                    counts.withLock { $0[result.status, default: 0] += 1 }
-                    reporter?.finished(result)
-                    if result.status == .interrupted {
-                        try store.release(trial.runID)
-                        return
-                    }
-                    let written = try CheckpointFiles.write(
-                        result,
-                        settings: checkpointSettings[trial.runID] ?? .standard,
-                        folder: folder
-                    )
-                    try store.enqueue(
-                        ResultStore.FinishedRun(
-                            result: result,
-                            checkpoint: written,
-                            started: ResultStore.timestamp(Date(timeIntervalSinceNow: -result.trainingSeconds)),
-                            finished: finished,
-                            duration: result.trainingSeconds
-                        )
-                    )
-                    CheckpointFiles.removeSnapshots(runID: trial.runID, folder: folder)
+                    result = try outcome.get()
                 } catch {
                     counts.withLock { $0[.failed, default: 0] += 1 }
                     try? store.recordFailure(runID: trial.runID, error: "\(error)")
                     failures.withLock { $0.append("run \(trial.runID): \(error)") }
+                    return
+                }
+                counts.withLock { $0[result.status, default: 0] += 1 }
+                reporter?.finished(result)
+                // Checkpoints and rows are written by one writer queue, so that the workers go
+                // straight on to their next trial while files are encoded and synced.
+                backlog.wait()
+                writer.async {
+                    defer { backlog.signal() }
+                    do {
+                        if result.status == .interrupted {
+                            try store.release(trial.runID)
+                            return
+                        }
+                        let written = try CheckpointFiles.write(
+                            result,
+                            settings: checkpointSettings[trial.runID] ?? .standard,
+                            folder: folder
+                        )
+                        try store.enqueue(
+                            ResultStore.FinishedRun(
+                                result: result,
+                                checkpoint: written,
+                                started: ResultStore.timestamp(Date(timeIntervalSinceNow: -result.trainingSeconds)),
+                                finished: finished,
+                                duration: result.trainingSeconds
+                            )
+                        )
+                        CheckpointFiles.removeSnapshots(runID: trial.runID, folder: folder)
+                    } catch {
+                        counts.withLock {
+                            $0[result.status, default: 0] -= 1
+                            $0[.failed, default: 0] += 1
+                        }
+                        try? store.recordFailure(runID: trial.runID, error: "\(error)")
+                        failures.withLock { $0.append("run \(trial.runID): \(error)") }
+                    }
                 }
             }
         )
+        writer.sync {}
         try store.flush()
         if stop.isSet {
             try store.releaseClaims()

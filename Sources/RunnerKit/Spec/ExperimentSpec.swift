@@ -8,9 +8,11 @@ public struct ExperimentSpec: Sendable {
         public var initial: Bool
         /// Write the parameters every this many iterations (0: never).
         public var every: Int
+        /// The deflate level, 0 (stored: gzip framing and CRC-32 only, the default) to 9.
+        public var compression: Int = 0
 
-        /// The defaults: final only.
-        public static let standard = Checkpoints(final: true, initial: false, every: 0)
+        /// The defaults: final only, stored.
+        public static let standard = Checkpoints(final: true, initial: false, every: 0, compression: 0)
     }
 
     /// The experiment's name (`seed-sweep`), unique in a results database.

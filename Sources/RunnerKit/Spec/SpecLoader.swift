@@ -204,7 +204,7 @@ public struct SpecLoader: Sendable {
                 .wrongType,
                 file: file,
                 keyPath: "checkpoints",
-                "is \(value.shortDescription) (\(value.kindDescription)); it must be a dictionary with final, initial, every."
+                "is \(value.shortDescription) (\(value.kindDescription)); it must be a dictionary with final, initial, every, compression."
             )
         }
         let specs = [
@@ -220,7 +220,7 @@ public struct SpecLoader: Sendable {
                 .unknownKey,
                 file: file,
                 keyPath: "checkpoints.\(key)",
-                "is not a known key.\(hint) Known keys in checkpoints: every, final, initial."
+                "is not a known key.\(hint) Known keys in checkpoints: compression, every, final, initial."
             )
         }
         for spec in specs {
@@ -234,6 +234,7 @@ public struct SpecLoader: Sendable {
             switch spec.name {
             case "final": result.final = value.boolValue ?? true
             case "initial": result.initial = value.boolValue ?? false
+            case "compression": result.compression = value.intValue ?? 0
             default: result.every = value.intValue ?? 0
             }
         }

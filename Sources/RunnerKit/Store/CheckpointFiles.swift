@@ -17,13 +17,6 @@ public enum CheckpointFiles {
         public var payloadSHA256: String?
     }
 
-    /// The deflate level checkpoints are written with by default: 1.
-    ///
-    /// Trained float64 weights are close to incompressible (deflate saves about 4%) and deflate
-    /// runs at about 24 MB/s on them; level 1 keeps the gzip framing and CRC-32 at the lowest cost
-    /// that still compresses the header and any regular arrays (masks, targets).
-    public static let defaultLevel: Int32 = 1
-
     static func finalName(_ runID: String) -> String { "checkpoints/\(runID).ckpt.gz" }
     static func initialName(_ runID: String) -> String { "checkpoints/\(runID).initial.ckpt.gz" }
     static func snapshotName(_ runID: String, iteration: Int) -> String {
@@ -66,15 +59,14 @@ public enum CheckpointFiles {
     ///   - result: the finished run.
     ///   - settings: the spec's checkpoint settings.
     ///   - folder: the database's folder.
-    ///   - level: the deflate level.
     /// - Returns: the paths written and the payload digest.
     /// - Throws: ``CheckpointError`` when a file cannot be written.
     static func write(
         _ result: TrialResult,
         settings: ExperimentSpec.Checkpoints,
-        folder: URL,
-        level: Int32 = defaultLevel
+        folder: URL
     ) throws(CheckpointError) -> Written {
+        let level = Int32(settings.compression)
         var written = Written()
         let final = try final(result)
         written.payloadSHA256 = final.header.payloadSHA256
@@ -106,7 +98,7 @@ public enum CheckpointFiles {
         trial: PlannedTrial,
         trainingSet: TrainingSet,
         folder: URL,
-        level: Int32 = defaultLevel
+        level: Int32
     ) throws(CheckpointError) {
         var extra = extras(trainingSet: trainingSet, optimizerState: snapshot.optimizerState)
         extra.append(NamedArray(name: "losses", shape: [snapshot.losses.count], values: snapshot.losses))
