@@ -5,6 +5,6 @@ struct Runner: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runner",
         abstract: "Train sweeps of small LSTMs, reproducibly, and report on them.",
-        subcommands: [Run.self, Train.self, Show.self, Plugins.self]
+        subcommands: [Run.self, Train.self, Show.self, Report.self, Compare.self, Plot.self, Plugins.self]
     )
 }
