@@ -5,6 +5,7 @@ import LSTMCore
 // against references run in the same invocation, and writes them all to results/bench.json.
 //
 //   lstm-bench [--reference PATH/lstm_numpy.py] [--output results/bench.json] [--flags "..."] [--quick]
+//              [--report-only]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 @MainActor func option(_ name: String) -> String? {
@@ -19,6 +20,12 @@ let quick = arguments.contains("--quick")
 var record: [String: Any] = ["machine": Bench.machine(flags: flags)]
 print(
     "lstm-bench on \((record["machine"] as? [String: Any])?["cpu"] ?? "?"), flags: \(flags.isEmpty ? "(none)" : flags)")
+
+if arguments.contains("--report-only") {
+    record["report"] = ReportBench.run(quick: quick)
+    Bench.write(record, to: outputPath)
+    exit(0)
+}
 
 // MARK: - The reference workload
 
@@ -95,20 +102,10 @@ for hidden in hiddenSizes {
 }
 record["scaling"] = scaling
 
+// MARK: - Reports
+
+record["report"] = ReportBench.run(quick: quick)
+
 // MARK: - Output
 
-do {
-    let url = URL(fileURLWithPath: outputPath)
-    var existing: [String: Any] = [:]
-    if let data = try? Data(contentsOf: url),
-        let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-    {
-        existing = object
-    }
-    for (key, value) in record { existing[key] = value }
-    try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-    try JSONSerialization.data(withJSONObject: existing, options: [.prettyPrinted, .sortedKeys]).write(to: url)
-    print("\nwrote \(outputPath)")
-} catch {
-    print("could not write \(outputPath): \(error)")
-}
+Bench.write(record, to: outputPath)

@@ -17,8 +17,11 @@ public enum ReportHTMLOutput {
         var sections: [HTMLReport.Section] = []
         for (report, plot) in zip(reports, plots) {
             var blocks: [HTMLReport.Block] = ReportOutput.summaryLines(report).map { .paragraph($0) }
-            blocks.append(
-                report.groups.isEmpty ? .paragraph("No runs match.") : .table(ReportOutput.table(report)))
+            if report.groups.isEmpty {
+                blocks.append(.paragraph("No runs match."))
+            } else {
+                blocks += [.table(ReportOutput.table(report)), .paragraph(ReportOutput.legend + ".")]
+            }
             for figure in plot.curves {
                 blocks.append(.figure(svg: figure.chart.svg(), caption: plot.curveNote))
             }

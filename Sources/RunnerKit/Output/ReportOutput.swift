@@ -36,6 +36,28 @@ public enum ReportOutput {
         return ReportTable(columns: columns, rows: rows)
     }
 
+    /// The `table` rendering of ``table(_:)``; when its number columns alone are too wide for
+    /// `width`, the group columns are joined into one text column (which can be shortened), headed
+    /// by their names.
+    ///
+    /// - Parameters:
+    ///   - report: The report.
+    ///   - width: The most characters a line.
+    /// - Returns: The table's text.
+    static func fittedTable(_ report: ExperimentReport, width: Int) -> String {
+        let full = table(report)
+        let text = TableRenderer.render(full, format: .table, width: width)
+        let keyCount = report.groupColumns.count
+        guard keyCount > 1, text.split(separator: "\n").contains(where: { $0.count > width }) else { return text }
+        let title = report.groupColumns.map(\.name).joined(separator: ", ")
+        let rows = full.rows.map { cells in
+            let key = cells.prefix(keyCount).map(TableRenderer.readable).joined(separator: ", ")
+            return [TableCell.text(key)] + cells.dropFirst(keyCount)
+        }
+        let joined = ReportTable(columns: [TableColumn(title)] + full.columns.dropFirst(keyCount), rows: rows)
+        return TableRenderer.render(joined, format: .table, width: width)
+    }
+
     static func kind(of column: ReportColumn) -> TableColumn.Kind {
         switch column.type {
         case .integer: .integer
@@ -46,13 +68,44 @@ public enum ReportOutput {
 
     // MARK: - Summary lines
 
+    /// The order statuses are listed in: finished ones first.
+    static let statusOrder: [RunStatus] = [.completed, .diverged, .failed, .interrupted, .running, .pending]
+
+    /// What the statistics columns hold, printed under the table.
+    static let legend = "n: completed runs; finalLoss: their mean ± std; min, median: of their final losses"
+
+    /// Breaks a line at spaces so that it fits `width` characters; continuation lines start with
+    /// `indent` and four more spaces. A word longer than the width stays whole.
+    ///
+    /// - Parameters:
+    ///   - line: The text.
+    ///   - indent: The first line's indent.
+    ///   - width: The width.
+    /// - Returns: The lines.
+    static func wrap(_ line: String, indent: String, width: Int) -> [String] {
+        var lines: [String] = []
+        var current = indent
+        var lineStart = true
+        for word in line.split(separator: " ", omittingEmptySubsequences: false) {
+            if !lineStart && current.count + 1 + word.count > width {
+                lines.append(current)
+                current = indent + "    " + word
+            } else {
+                current += (lineStart ? "" : " ") + word
+            }
+            lineStart = false
+        }
+        lines.append(current)
+        return lines
+    }
+
     /// The lines above the table: description, runs by status, best run, target loss, grouping.
     ///
     /// - Parameter report: The report.
     /// - Returns: The lines, without the experiment's name.
     public static func summaryLines(_ report: ExperimentReport) -> [String] {
         var lines: [String] = []
-        let statuses = RunStatus.allCases.compactMap { status in
+        let statuses = statusOrder.compactMap { status in
             report.statusCounts[status].map { "\($0) \(status.rawValue)" }
         }
         var runs: String
@@ -74,7 +127,7 @@ public enum ReportOutput {
             let targets = report.targetLosses.map { String(format: "%g", $0) }.joined(separator: ", ")
             lines.append(
                 "target loss \(targets): reached by \(report.reachedRuns) of \(report.matchedRuns) runs"
-                    + " (reachedAt: the mean iteration at which it was)")
+                    + "; reachedAt: the mean iteration it took")
         }
         var grouping: String
         if report.groupColumns.isEmpty {
@@ -83,7 +136,6 @@ public enum ReportOutput {
             grouping =
                 "groups: \(report.groupCount) by " + report.groupColumns.map(\.name).joined(separator: " × ")
         }
-        grouping += "; finalLoss is mean ± std over the n completed runs"
         grouping += "; sorted by \(report.sortColumn)\(report.sortDescending ? " (descending)" : "")"
         if report.groups.count < report.groupCount { grouping += "; top \(report.groups.count) shown" }
         lines.append(grouping)
@@ -107,12 +159,15 @@ public enum ReportOutput {
         switch format {
         case .table:
             return reports.map { report in
-                var lines = [report.experiment.name + headerSuffix(report)]
-                lines += summaryLines(report).map { "  " + $0 }
+                var lines = wrap(report.experiment.name + headerSuffix(report), indent: "", width: width)
+                for line in summaryLines(report) { lines += wrap(line, indent: "  ", width: width) }
                 lines.append("")
-                lines.append(
-                    report.groups.isEmpty
-                        ? "(no runs match)" : TableRenderer.render(table(report), format: .table, width: width))
+                if report.groups.isEmpty {
+                    lines.append("(no runs match)")
+                } else {
+                    lines.append(fittedTable(report, width: width))
+                    lines.append(legend)
+                }
                 return lines.joined(separator: "\n") + "\n"
             }.joined(separator: "\n")
         case .markdown:
@@ -121,8 +176,11 @@ public enum ReportOutput {
                 if !report.experiment.description.isEmpty { lines += [report.experiment.description, ""] }
                 lines += summaryLines(report).map { "- " + $0 }
                 lines.append("")
-                lines.append(
-                    report.groups.isEmpty ? "(no runs match)" : TableRenderer.render(table(report), format: .markdown))
+                if report.groups.isEmpty {
+                    lines.append("(no runs match)")
+                } else {
+                    lines += [TableRenderer.render(table(report), format: .markdown), "", legend + "."]
+                }
                 return lines.joined(separator: "\n") + "\n"
             }.joined(separator: "\n")
         case .csv:
@@ -185,7 +243,7 @@ public enum ReportOutput {
                 ("runs", String(report.totalRuns)),
                 ("matched", String(report.matchedRuns)),
             ]
-            let statuses = RunStatus.allCases.compactMap { status in
+            let statuses = statusOrder.compactMap { status in
                 report.statusCounts[status].map { TableRenderer.jsonString(status.rawValue) + ": " + String($0) }
             }
             members.append(("statuses", "{" + statuses.joined(separator: ", ") + "}"))

@@ -161,7 +161,7 @@ extension ReportQuery {
                 byFacet[facetKey] = figures.count
                 figures.append(
                     ExperimentPlots.CurveFigure(
-                        slug: ExperimentPlots.slug(facet.map(\.text).joined(separator: "_")),
+                        slug: facet.isEmpty ? "" : ExperimentPlots.slug(facet.map(\.text).joined(separator: "_")),
                         facet: facet,
                         chart: LossCurveChart(title: title, groups: [curveGroup])))
             }
