@@ -1,6 +1,8 @@
 # lstm-runner: build, test, benchmark.
 #
 #   make run           release build, run the default experiment into results/runs.sqlite, print its report
+#                      and write results/report.html
+#   make report-png    render results/report.html to results/report.png with headless Chromium
 #   make test          install what the tests need, build, run every test (debug build)
 #   make bench         release build; print the benchmark figures and write results/bench.json
 #   make lint          swift format lint --strict over Package.swift, Sources and Tests
@@ -23,7 +25,7 @@ RUNNER_RELEASE = .build/release/runner
 SPEC ?= experiments/seed-sweep.json
 APT_PACKAGES := libsqlite3-dev zlib1g-dev sqlite3
 
-.PHONY: run test bench lint format clean deps verify-build slurm-up slurm-down release
+.PHONY: run report-png test bench lint format clean deps verify-build slurm-up slurm-down release
 
 deps:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -39,7 +41,16 @@ release: deps
 	$(SWIFT) build $(RELEASE_FLAGS) --product runner
 
 run: release
-	$(RUNNER_RELEASE) train
+	$(RUNNER_RELEASE) run $(SPEC)
+	$(RUNNER_RELEASE) report
+	$(RUNNER_RELEASE) report --html results/report.html
+	@echo "HTML report: results/report.html (make report-png renders it to a PNG)"
+
+# The page height is estimated from its table rows and figures, so that the PNG shows all of it.
+report-png:
+	@[ -f results/report.html ] || { echo "no results/report.html; make run writes it" >&2; exit 1; }
+	@rows=$$(grep -o '<tr>' results/report.html | wc -l); figures=$$(grep -o '<figure>' results/report.html | wc -l); \
+	scripts/render-html.sh results/report.html results/report.png 1200x$$((400 + 24 * rows + 580 * figures))
 
 test: deps
 	$(SWIFT) build --build-tests

@@ -13,7 +13,7 @@ enum Bench {
     }
 
     /// Seconds taken by `body`, which may throw.
-    static func time(_ body: () throws -> Void) throws -> Double {
+    static func timeThrowing(_ body: () throws -> Void) throws -> Double {
         let start = clock.now
         try body()
         return seconds(start.duration(to: clock.now))

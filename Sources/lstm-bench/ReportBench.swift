@@ -7,23 +7,32 @@ import RunnerKit
 enum ReportBench {
     /// Builds the database, times the report and the plots, prints both and returns the figures.
     ///
-    /// - Parameter quick: Fewer repetitions.
+    /// - Parameters:
+    ///   - quick: Fewer repetitions.
+    ///   - keep: A folder to build the database in and keep (for trying `runner report` on it);
+    ///     nil uses a temporary folder, removed afterwards.
     /// - Returns: The JSON record under the key `report`.
-    static func run(quick: Bool) -> [String: Any] {
+    static func run(quick: Bool, keep: String? = nil) -> [String: Any] {
         let sweep = SyntheticSweep()
         print(
             "\n== report: \(sweep.runCount) synthetic runs in one experiment (10 hidden sizes x 10 learning rates"
                 + " x 4 targets x 25 seeds, \(sweep.iterations)-iteration curves) ==")
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "lstm-bench-report-\(ProcessInfo.processInfo.processIdentifier)")
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let directory =
+            keep.map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent(
+                "lstm-bench-report-\(ProcessInfo.processInfo.processIdentifier)")
+        defer { if keep == nil { try? FileManager.default.removeItem(at: directory) } }
         let database = directory.appendingPathComponent("runs.sqlite").path
         let plotDirectory = directory.appendingPathComponent("plots")
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            guard !FileManager.default.fileExists(atPath: database) else {
+                print("report: not run: \(database) exists; give --keep-report-db a new folder")
+                return ["error": "\(database) exists"]
+            }
             let writer = try ResultStore(path: database, environment: RunEnvironment.current)
             var written = 0
-            let buildSeconds = try Bench.time { written = try sweep.write(to: writer) }
+            let buildSeconds = try Bench.timeThrowing { written = try sweep.write(to: writer) }
             print(
                 String(format: "build : %d runs written in %.2f s (register + one transaction)", written, buildSeconds))
 
@@ -34,7 +43,7 @@ enum ReportBench {
             var files = 0
             for _ in 0..<repeats {
                 reportTimes.append(
-                    try Bench.time {
+                    try Bench.timeThrowing {
                         // What `runner report --db PATH` does, without printing.
                         let store = try ResultStore(path: database, readOnly: true)
                         let query = try ReportQuery(store: store)
@@ -42,7 +51,7 @@ enum ReportBench {
                         reportLines = ReportOutput.text(reports, format: .table).split(separator: "\n").count
                     })
                 plotTimes.append(
-                    try Bench.time {
+                    try Bench.timeThrowing {
                         // What `runner plot --db PATH --out DIR` does.
                         let store = try ResultStore(path: database, readOnly: true)
                         let query = try ReportQuery(store: store)

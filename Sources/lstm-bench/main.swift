@@ -5,7 +5,7 @@ import LSTMCore
 // against references run in the same invocation, and writes them all to results/bench.json.
 //
 //   lstm-bench [--reference PATH/lstm_numpy.py] [--output results/bench.json] [--flags "..."] [--quick]
-//              [--report-only]
+//              [--report-only] [--keep-report-db DIR]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 @MainActor func option(_ name: String) -> String? {
@@ -22,7 +22,7 @@ print(
     "lstm-bench on \((record["machine"] as? [String: Any])?["cpu"] ?? "?"), flags: \(flags.isEmpty ? "(none)" : flags)")
 
 if arguments.contains("--report-only") {
-    record["report"] = ReportBench.run(quick: quick)
+    record["report"] = ReportBench.run(quick: quick, keep: option("--keep-report-db"))
     Bench.write(record, to: outputPath)
     exit(0)
 }
@@ -104,7 +104,7 @@ record["scaling"] = scaling
 
 // MARK: - Reports
 
-record["report"] = ReportBench.run(quick: quick)
+record["report"] = ReportBench.run(quick: quick, keep: option("--keep-report-db"))
 
 // MARK: - Output
 

@@ -76,6 +76,7 @@ enum ReportFixture {
     ///
     /// - Parameter directory: An empty folder.
     /// - Returns: The database, open for writing.
+    /// - Throws: What loading the specs or writing the database throws.
     static func make(in directory: URL) throws -> ResultStore {
         let store = try ResultStore(path: directory.appendingPathComponent("runs.sqlite").path)
         for (text, file) in [(specText, "fixture.json"), (flatSpecText, "flat.json")] {
