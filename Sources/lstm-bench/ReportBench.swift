@@ -72,7 +72,9 @@ enum ReportBench {
                     format: "plot  : %.3f s (target < 1 s)  median of %d, min %.3f, max %.3f; %d SVG files",
                     plot.median, repeats, plot.min, plot.max, files))
             return [
-                "runs": written, "iterations": sweep.iterations, "groups": 400, "build_s": buildSeconds,
+                "runs": written, "iterations": sweep.iterations,
+                "groups": sweep.hiddenSizes.count * sweep.learningRates.count * sweep.targets.count,
+                "build_s": buildSeconds,
                 "report": report.json, "plot": plot.json, "report_target_s": 0.3, "plot_target_s": 1.0,
             ]
         } catch {

@@ -152,8 +152,8 @@ extension ReportQuery {
     public func compareGroups(_ first: String, _ second: String, experiments: [String] = []) throws(ReportError)
         -> Comparison
     {
-        let names = try self.experiments(experiments).map(\.name)
-        let restricted = experiments.isEmpty ? [] : names
+        // Checks the names (an unknown one is an error); none means every run.
+        let restricted = experiments.isEmpty ? [] : try self.experiments(experiments).map(\.name)
         return Comparison(
             a: try groupSide(first, experiments: restricted), b: try groupSide(second, experiments: restricted))
     }

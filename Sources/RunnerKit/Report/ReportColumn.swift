@@ -60,6 +60,11 @@ public struct ReportColumn: Sendable, Hashable {
     /// - Parameter value: The value.
     /// - Returns: An integer, number or text cell, or an empty one for NULL.
     public func cell(_ value: SQLValue) -> TableCell {
+        Self.cell(value)
+    }
+
+    /// A value as a table cell: integers, numbers and text as such, NULL as an empty cell.
+    static func cell(_ value: SQLValue) -> TableCell {
         switch value {
         case .null: .empty
         case .integer(let integer): .integer(Int(integer))
@@ -73,15 +78,7 @@ public struct ReportColumn: Sendable, Hashable {
     /// - Parameter value: The value.
     /// - Returns: The text; `-` for NULL.
     public static func display(_ value: SQLValue) -> String {
-        TableRenderer.readable(
-            {
-                switch value {
-                case .null: TableCell.empty
-                case .integer(let integer): TableCell.integer(Int(integer))
-                case .real(let real): TableCell.number(real)
-                case .text(let text): TableCell.text(text)
-                }
-            }())
+        TableRenderer.readable(cell(value))
     }
 }
 

@@ -91,6 +91,31 @@ import Testing
         #expect(ReportQuery.facetColumns(keys: big, columnCount: 3) == [0])
     }
 
+    @Test func curvesOfManyGroupsAreSplitOverFilesWithOnePathPerGroup() throws {
+        try withTemporaryDirectory { directory in
+            let store = try ResultStore(path: directory.appendingPathComponent("runs.sqlite").path)
+            let sweep = SyntheticSweep(
+                name: "many", hiddenSizes: [8, 16, 25, 32], learningRates: [0.01, 0.03, 0.1, 0.3, 1],
+                targets: [[0.1, 0.2], [0.3, 0.4]], seeds: 2, iterations: 10)
+            #expect(try sweep.write(to: store) == 80)
+            let query = try ReportQuery(store: store)
+            let plots = try query.plots(try query.experiments(["many"])[0])
+            let files = try plots.write(to: directory.appendingPathComponent("plots"))
+            #expect(files.count == 6)
+            var meanPaths = 0
+            for file in files where file.lastPathComponent.hasPrefix("many-curves-learningRate_") {
+                let svg = XMLElementCollector.parse(try String(contentsOf: file, encoding: .utf8))
+                #expect(svg.parseError == nil)
+                let count = svg.elements("path", class: "mean").count
+                #expect(count == 8)
+                meanPaths += count
+            }
+            #expect(meanPaths == 40)
+            #expect(plots.heatmap?.values.count == 4)
+            #expect(plots.heatmap?.values.allSatisfy { $0.count == 5 } == true)
+        }
+    }
+
     @Test func slugsAreSafeFileNames() {
         #expect(ExperimentPlots.slug("seed-sweep") == "seed-sweep")
         #expect(ExperimentPlots.slug("targets=[-0.5,0.2]") == "targets_-0.5_0.2")
