@@ -1,6 +1,8 @@
 # lstm-runner: build, test, benchmark.
 #
 #   make run           release build, run the default experiment into results/runs.sqlite, print its report
+#                      and write results/report.html
+#   make report-png    render results/report.html to results/report.png with headless Chromium
 #   make test          install what the tests need, build, run every test (debug build)
 #   make bench         release build; print the benchmark figures and write results/bench.json
 #   make lint          swift format lint --strict over Package.swift, Sources and Tests
@@ -23,9 +25,11 @@ HAS_X86_64_V3 := $(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw bmi
 RELEASE_FLAGS ?= -c release $(if $(HAS_X86_64_V3),-Xcc -march=x86-64-v3 -Xswiftc -DLSTM_MARCH_X86_64_V3)
 RUNNER_RELEASE = .build/release/runner
 SPEC ?= experiments/seed-sweep.json
+# The experiment SPEC names (its "name" field), for the report `make run` prints.
+EXPERIMENT ?= $(shell sed -n 's/.*"name": *"\([^"]*\)".*/\1/p' $(SPEC) | head -n 1)
 APT_PACKAGES := libsqlite3-dev zlib1g-dev sqlite3
 
-.PHONY: run test bench lint format clean deps verify-build slurm-up slurm-down slurm-test release
+.PHONY: run report-png test bench lint format clean deps verify-build slurm-up slurm-down slurm-test release
 
 deps:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -42,6 +46,15 @@ release: deps
 
 run: release
 	$(RUNNER_RELEASE) run $(SPEC)
+	$(RUNNER_RELEASE) report $(EXPERIMENT)
+	$(RUNNER_RELEASE) report $(EXPERIMENT) --html results/report.html
+	@echo "HTML report: results/report.html (make report-png renders it to a PNG)"
+
+# The page height is estimated from its table rows and figures, so that the PNG shows all of it.
+report-png:
+	@[ -f results/report.html ] || { echo "no results/report.html; make run writes it" >&2; exit 1; }
+	@rows=$$(grep -o '<tr>' results/report.html | wc -l); figures=$$(grep -o '<figure>' results/report.html | wc -l); \
+	scripts/render-html.sh results/report.html results/report.png 1200x$$((400 + 24 * rows + 580 * figures))
 
 test: deps
 	$(SWIFT) build --build-tests

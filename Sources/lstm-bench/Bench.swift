@@ -12,6 +12,33 @@ enum Bench {
         return seconds(start.duration(to: clock.now))
     }
 
+    /// Seconds taken by `body`, which may throw.
+    static func timeThrowing(_ body: () throws -> Void) throws -> Double {
+        let start = clock.now
+        try body()
+        return seconds(start.duration(to: clock.now))
+    }
+
+    /// Merges `record` into the JSON object at `path` (creating it) and says so.
+    static func write(_ record: [String: Any], to path: String) {
+        do {
+            let url = URL(fileURLWithPath: path)
+            var existing: [String: Any] = [:]
+            if let data = try? Data(contentsOf: url),
+                let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+            {
+                existing = object
+            }
+            for (key, value) in record { existing[key] = value }
+            try FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try JSONSerialization.data(withJSONObject: existing, options: [.prettyPrinted, .sortedKeys]).write(to: url)
+            print("\nwrote \(path)")
+        } catch {
+            print("could not write \(path): \(error)")
+        }
+    }
+
     static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
     }

@@ -6,7 +6,7 @@ import RunnerKit
 // against references run in the same invocation, and writes them all to results/bench.json.
 //
 //   lstm-bench [--reference PATH/lstm_numpy.py] [--output results/bench.json] [--flags "..."]
-//              [--sweep experiments/seed-sweep.json] [--quick]
+//              [--sweep experiments/seed-sweep.json] [--quick] [--report-only] [--keep-report-db DIR]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 @MainActor func option(_ name: String) -> String? {
@@ -21,6 +21,12 @@ let quick = arguments.contains("--quick")
 var record: [String: Any] = ["machine": Bench.machine(flags: flags)]
 print(
     "lstm-bench on \((record["machine"] as? [String: Any])?["cpu"] ?? "?"), flags: \(flags.isEmpty ? "(none)" : flags)")
+
+if arguments.contains("--report-only") {
+    record["report"] = ReportBench.run(quick: quick, keep: option("--keep-report-db"))
+    Bench.write(record, to: outputPath)
+    exit(0)
+}
 
 // MARK: - The reference workload
 
@@ -102,20 +108,10 @@ record["scaling"] = scaling
 let sweepSpec = option("--sweep") ?? "experiments/seed-sweep.json"
 record["sweep"] = SweepBench.run(specPath: sweepSpec, quick: quick)
 
+// MARK: - Reports
+
+record["report"] = ReportBench.run(quick: quick, keep: option("--keep-report-db"))
+
 // MARK: - Output
 
-do {
-    let url = URL(fileURLWithPath: outputPath)
-    var existing: [String: Any] = [:]
-    if let data = try? Data(contentsOf: url),
-        let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-    {
-        existing = object
-    }
-    for (key, value) in record { existing[key] = value }
-    try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-    try JSONSerialization.data(withJSONObject: existing, options: [.prettyPrinted, .sortedKeys]).write(to: url)
-    print("\nwrote \(outputPath)")
-} catch {
-    print("could not write \(outputPath): \(error)")
-}
+Bench.write(record, to: outputPath)

@@ -6,7 +6,8 @@ struct Runner: ParsableCommand {
         commandName: "runner",
         abstract: "Train sweeps of small LSTMs, reproducibly, and report on them.",
         subcommands: [
-            Run.self, Train.self, Show.self, Export.self, Predict.self, Verify.self, Merge.self, Plugins.self,
+            Run.self, Report.self, Compare.self, Plot.self, Show.self, Verify.self, Export.self, Predict.self,
+            Merge.self, Train.self, Plugins.self,
         ]
     )
 }

@@ -347,41 +347,14 @@ struct FilterParser {
         }
         let known = columns.keys.sorted()
         var detail = "unknown column '\(name)'"
-        let ranked = known.map { (name: $0, distance: levenshtein($0.lowercased(), name.lowercased())) }
         let listing = known.joined(separator: ", ")
         if known.isEmpty {
             detail += "; no columns can be filtered here"
-        } else if let nearest = ranked.min(by: { $0.distance < $1.distance }),
-            nearest.distance <= max(2, name.count / 2)
-        {
-            detail += "; did you mean '\(nearest.name)'? Known columns: \(listing)"
+        } else if let nearest = Suggestion.nearest(to: name, in: known) {
+            detail += "; did you mean '\(nearest)'? Known columns: \(listing)"
         } else {
             detail += "; known columns: \(listing)"
         }
         throw FilterError(code: .unknownColumn, expression: expression, position: current.position, detail: detail)
     }
-}
-
-/// The Levenshtein edit distance (insertions, deletions, substitutions) between two strings.
-///
-/// - Parameters:
-///   - a: The first string.
-///   - b: The second string.
-/// - Returns: The number of single-character edits that turn `a` into `b`.
-func levenshtein(_ a: String, _ b: String) -> Int {
-    let a = Array(a)
-    let b = Array(b)
-    if a.isEmpty { return b.count }
-    if b.isEmpty { return a.count }
-    var previous = Array(0...b.count)
-    var row = Array(repeating: 0, count: b.count + 1)
-    for i in 1...a.count {
-        row[0] = i
-        for j in 1...b.count {
-            let cost = a[i - 1] == b[j - 1] ? 0 : 1
-            row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + cost)
-        }
-        swap(&previous, &row)
-    }
-    return previous[b.count]
 }

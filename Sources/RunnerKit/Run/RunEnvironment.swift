@@ -28,6 +28,9 @@ public struct RunEnvironment: Sendable, Equatable, Codable {
         buildConfig: buildConfiguration()
     )
 
+    /// No environment: what a read-only store holds, since it records no runs.
+    static let unrecorded = RunEnvironment(host: "", codeVersion: "", toolchain: "", os: "", cpu: "", buildConfig: "")
+
     /// The differences from another environment, as `field: ours vs theirs` texts.
     public func differences(from other: RunEnvironment) -> [String] {
         var result: [String] = []

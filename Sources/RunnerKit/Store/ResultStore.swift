@@ -46,13 +46,15 @@ public final class ResultStore: Sendable {
     /// - Parameters:
     ///   - path: the file.
     ///   - readOnly: open for queries only; the file must exist.
-    ///   - environment: what runs recorded by this process are stamped with.
+    ///   - environment: what runs recorded by this process are stamped with; by default this
+    ///     process's (``RunEnvironment/current``), or nothing for a read-only store, which records
+    ///     no runs (working out the code version runs git, which `runner report` need not wait for).
     /// - Throws: ``StoreError`` `badPath` with one clear line for a missing directory, a
     ///   read-only or missing file, or a file that is not a database; `newerSchema`.
-    public init(path: String, readOnly: Bool = false, environment: RunEnvironment = .current) throws(StoreError) {
+    public init(path: String, readOnly: Bool = false, environment: RunEnvironment? = nil) throws(StoreError) {
         self.path = path
         url = URL(fileURLWithPath: path)
-        self.environment = environment
+        self.environment = environment ?? (readOnly ? .unrecorded : .current)
         ownerPID = Int(ProcessInfo.processInfo.processIdentifier)
         let manager = FileManager.default
         let directory = url.deletingLastPathComponent().path

@@ -118,6 +118,19 @@ public struct ExperimentRecord: Sendable {
     /// When it was last registered.
     public var updated: String
 
+    init(
+        name: String, description: String, specFile: String, specText: String, sweptPaths: [String], created: String,
+        updated: String
+    ) {
+        self.name = name
+        self.description = description
+        self.specFile = specFile
+        self.specText = specText
+        self.sweptPaths = sweptPaths
+        self.created = created
+        self.updated = updated
+    }
+
     init(row: Row) {
         name = row["name"]
         description = row["description"]

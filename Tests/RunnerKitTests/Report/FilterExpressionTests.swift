@@ -217,10 +217,10 @@ import Testing
         #expect(error?.message.contains("\n") == false)
     }
 
-    @Test func levenshteinCountsSingleCharacterEdits() {
-        #expect(levenshtein("kitten", "sitting") == 3)
-        #expect(levenshtein("", "abc") == 3)
-        #expect(levenshtein("same", "same") == 0)
+    @Test func editDistanceCountsSingleCharacterEdits() {
+        #expect(Suggestion.editDistance(Array("kitten"), Array("sitting")) == 3)
+        #expect(Suggestion.editDistance(Array(""), Array("abc")) == 3)
+        #expect(Suggestion.editDistance(Array("same"), Array("same")) == 0)
     }
 
     // MARK: - In-memory evaluation
