@@ -197,10 +197,76 @@ enum Kernels {
         out: UnsafeMutablePointer<Double>
     ) {
         for r in 0..<rows {
-            let row = weights + r * rowStride
-            for k in 0..<steps {
-                out[k * rows + r] = dot(row, xc + k * rowStride, count: inputSize) + bias[r]
+            projectRow(
+                weights + r * rowStride,
+                bias: bias[r],
+                row: r,
+                rows: rows,
+                inputSize: inputSize,
+                xc: xc,
+                xcStride: rowStride,
+                steps: steps,
+                out: out
+            )
+        }
+    }
+
+    /// `out[k][row] = dot(W_row[:X], xc[k][:X]) + bias` for every step, four steps at a time so
+    /// that each block of the row is loaded once for four inputs; each dot follows the
+    /// ``dot(_:_:count:)`` recipe exactly.
+    @inline(__always)
+    static func projectRow(
+        _ weights: UnsafePointer<Double>,
+        bias: Double,
+        row: Int,
+        rows: Int,
+        inputSize: Int,
+        xc: UnsafePointer<Double>,
+        xcStride: Int,
+        steps: Int,
+        out: UnsafeMutablePointer<Double>
+    ) {
+        let blocked = inputSize - inputSize % 8
+        var k = 0
+        while k + 4 <= steps {
+            let x0 = xc + k * xcStride
+            let x1 = x0 + xcStride
+            let x2 = x1 + xcStride
+            let x3 = x2 + xcStride
+            var a0 = Vector()
+            var a1 = Vector()
+            var a2 = Vector()
+            var a3 = Vector()
+            var c = 0
+            while c < blocked {
+                let w = load(weights + c)
+                a0 = a0 + w * load(x0 + c)
+                a1 = a1 + w * load(x1 + c)
+                a2 = a2 + w * load(x2 + c)
+                a3 = a3 + w * load(x3 + c)
+                c += 8
             }
+            var s0 = horizontalSum(a0)
+            var s1 = horizontalSum(a1)
+            var s2 = horizontalSum(a2)
+            var s3 = horizontalSum(a3)
+            while c < inputSize {
+                let w = weights[c]
+                s0 = s0 + w * x0[c]
+                s1 = s1 + w * x1[c]
+                s2 = s2 + w * x2[c]
+                s3 = s3 + w * x3[c]
+                c += 1
+            }
+            out[k * rows + row] = s0 + bias
+            out[(k + 1) * rows + row] = s1 + bias
+            out[(k + 2) * rows + row] = s2 + bias
+            out[(k + 3) * rows + row] = s3 + bias
+            k += 4
+        }
+        while k < steps {
+            out[k * rows + row] = dot(weights, xc + k * xcStride, count: inputSize) + bias
+            k += 1
         }
     }
 
@@ -296,6 +362,24 @@ enum Kernels {
                 }
                 c += 8
             }
+            while c + 4 <= columns {
+                var a = SIMD4<Double>()
+                var x = xc + (steps - 1) * xcStride + c
+                for n in 0..<steps {
+                    a =
+                        a + UnsafeRawPointer(x).loadUnaligned(as: SIMD4<Double>.self)
+                        * SIMD4(repeating: coefficients[n])
+                    x -= xcStride
+                }
+                let target = UnsafeMutableRawPointer(out + c)
+                if let rate {
+                    let old = target.loadUnaligned(as: SIMD4<Double>.self)
+                    target.storeBytes(of: old - SIMD4(repeating: rate) * a, as: SIMD4<Double>.self)
+                } else {
+                    target.storeBytes(of: a, as: SIMD4<Double>.self)
+                }
+                c += 4
+            }
             while c < columns {
                 var s = 0.0
                 var x = xc + (steps - 1) * xcStride + c
@@ -317,9 +401,17 @@ enum Kernels {
                 }
                 let bias = fused.bias[r] - fused.rate * db
                 fused.bias[r] = bias
-                for k in 0..<steps {
-                    fused.projection[k * dzStride + r] = dot(out, xc + k * xcStride, count: fused.inputSize) + bias
-                }
+                projectRow(
+                    UnsafePointer(out),
+                    bias: bias,
+                    row: r,
+                    rows: dzStride,
+                    inputSize: fused.inputSize,
+                    xc: xc,
+                    xcStride: xcStride,
+                    steps: steps,
+                    out: fused.projection
+                )
             }
         }
     }

@@ -91,6 +91,7 @@ public struct LSTMParameters: Equatable, Sendable {
     /// Draw order: `values` front to back, so every weight row by row (gate blocks g, i, f, o),
     /// then the bias, then the readout: the order of the NumPy reference. With the default
     /// `scale` of 0.1 the values lie in [-0.05, 0.05).
+    @inlinable
     public static func random(
         inputSize: Int,
         hiddenSize: Int,
@@ -99,8 +100,10 @@ public struct LSTMParameters: Equatable, Sendable {
         using generator: inout some RandomNumberGenerator
     ) -> LSTMParameters {
         var parameters = LSTMParameters(inputSize: inputSize, hiddenSize: hiddenSize, readoutSize: readoutSize)
-        for index in parameters.values.indices {
-            parameters.values[index] = (generator.nextUnitDouble() - 0.5) * scale
+        parameters.values.withUnsafeMutableBufferPointer { values in
+            for index in values.indices {
+                values[index] = (generator.nextUnitDouble() - 0.5) * scale
+            }
         }
         return parameters
     }

@@ -28,10 +28,12 @@ public struct SplitMix64: RandomNumberGenerator, Sendable, Equatable {
 /// algorithms may change between releases), which is what makes recorded runs reproducible.
 /// Reference: https://prng.di.unimi.it/xoshiro256starstar.c
 public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable, Equatable {
-    private var s0: UInt64
-    private var s1: UInt64
-    private var s2: UInt64
-    private var s3: UInt64
+    // @usableFromInline and @inlinable below: drawing millions of initial weights from another
+    // module must compile to straight-line code, not a call per draw.
+    @usableFromInline var s0: UInt64
+    @usableFromInline var s1: UInt64
+    @usableFromInline var s2: UInt64
+    @usableFromInline var s3: UInt64
 
     /// Creates a generator seeded through SplitMix64.
     public init(seed: UInt64) {
@@ -43,6 +45,7 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable, Equatable {
     }
 
     /// Returns the next 64 random bits.
+    @inlinable
     public mutating func next() -> UInt64 {
         let result = rotateLeft(s1 &* 5, by: 7) &* 9
         let t = s1 << 17
@@ -55,19 +58,22 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable, Equatable {
         return result
     }
 
-    private func rotateLeft(_ x: UInt64, by k: UInt64) -> UInt64 {
+    @inlinable
+    func rotateLeft(_ x: UInt64, by k: UInt64) -> UInt64 {
         (x << k) | (x >> (64 - k))
     }
 }
 
 extension RandomNumberGenerator {
     /// A double uniform in [0, 1): the top 53 bits of one 64-bit output times 2^-53.
+    @inlinable
     public mutating func nextUnitDouble() -> Double {
         Double(next() >> 11) * 0x1.0p-53
     }
 
     /// A double uniform in [`lower`, `upper`): `lower + (upper - lower) * u`, `u` from
     /// ``nextUnitDouble()``.
+    @inlinable
     public mutating func nextDouble(in lower: Double, _ upper: Double) -> Double {
         lower + (upper - lower) * nextUnitDouble()
     }

@@ -18,6 +18,7 @@ let outputPath = option("--output") ?? "results/bench.json"
 let flags = option("--flags") ?? ""
 let quick = arguments.contains("--quick")
 
+ProcessTuning.reuseFreedMemory()
 var record: [String: Any] = ["machine": Bench.machine(flags: flags)]
 print(
     "lstm-bench on \((record["machine"] as? [String: Any])?["cpu"] ?? "?"), flags: \(flags.isEmpty ? "(none)" : flags)")

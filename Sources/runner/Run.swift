@@ -28,6 +28,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         guard jobs >= 1 else { throw failure("--jobs is \(jobs); give at least 1.", usage: true) }
+        ProcessTuning.reuseFreedMemory()
         let loader = SpecLoader()
         var loaded: [ExperimentSpec] = []
         var names: Set<String> = []

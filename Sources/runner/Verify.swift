@@ -21,6 +21,7 @@ struct Verify: ParsableCommand {
 
     func run() throws {
         guard jobs >= 1 else { throw failure("--jobs is \(jobs); give at least 1.", usage: true) }
+        ProcessTuning.reuseFreedMemory()
         if let sample, sample < 1 { throw failure("--sample is \(sample); give at least 1.", usage: true) }
         let outcomes: [Verifier.Outcome]
         do {

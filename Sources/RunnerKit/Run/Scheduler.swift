@@ -37,6 +37,13 @@ public struct Scheduler: Sendable {
         public var seconds = 0.0
         /// The sum of the trials' pure training times, seconds.
         public var trainingSeconds = 0.0
+        /// The sum of the time workers spent inside the trials (drawing the initial state,
+        /// building the model, training, the final evaluation), seconds: `seconds * jobs` minus
+        /// this is what scheduling cost.
+        public var trialSeconds = 0.0
+
+        /// Zero counts and times.
+        public init() {}
     }
 
     /// Trains `trials`.
@@ -74,8 +81,11 @@ public struct Scheduler: Sendable {
                 summary.withLock { $0.skipped += 1 }
                 return
             }
+            let started = ContinuousClock.now
             let outcome = Result<TrialResult, any Error> { try execute(trial, stop) }
+            let spent = Bench.seconds(started.duration(to: .now))
             summary.withLock { totals in
+                totals.trialSeconds += spent
                 if case .success(let result) = outcome {
                     totals.trainingSeconds += result.trainingSeconds
                     if result.status == .interrupted { totals.interrupted += 1 } else { totals.finished += 1 }

@@ -120,6 +120,14 @@ public struct SweepRunner: Sendable {
         let heartbeat = Heartbeat(store: store)
         defer { heartbeat.stop() }
         let writer = DispatchQueue(label: "lstm-runner.writer", qos: .utility)
+        // Each checkpoint file is fsynced as it is written; the folder (the new names) once per
+        // batch of rows, just before the rows that point at them are committed.
+        let checkpointFolder = store.checkpointDirectory
+        let syncCheckpoints: @Sendable () throws -> Void = {
+            if FileManager.default.fileExists(atPath: checkpointFolder.path) {
+                try AtomicFile.syncDirectory(checkpointFolder)
+            }
+        }
         let backlog = DispatchSemaphore(value: 4 * options.jobs + 8)
 
         let summary = Scheduler(jobs: options.jobs, registry: registry).run(
@@ -183,7 +191,8 @@ public struct SweepRunner: Sendable {
                         let written = try CheckpointFiles.write(
                             result,
                             settings: checkpointSettings[trial.runID] ?? .standard,
-                            folder: folder
+                            folder: folder,
+                            syncDirectory: false
                         )
                         try store.enqueue(
                             ResultStore.FinishedRun(
@@ -192,7 +201,8 @@ public struct SweepRunner: Sendable {
                                 started: ResultStore.timestamp(Date(timeIntervalSinceNow: -result.trainingSeconds)),
                                 finished: finished,
                                 duration: result.trainingSeconds
-                            )
+                            ),
+                            beforeFlush: syncCheckpoints
                         )
                         CheckpointFiles.removeSnapshots(runID: trial.runID, folder: folder)
                     } catch {
@@ -207,6 +217,7 @@ public struct SweepRunner: Sendable {
             }
         )
         writer.sync {}
+        try syncCheckpoints()
         try store.flush()
         if stop.isSet {
             try store.releaseClaims()

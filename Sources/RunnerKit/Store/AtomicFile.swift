@@ -28,8 +28,13 @@ public enum AtomicFile {
     ///   - data: The new contents.
     ///   - url: A file URL; its directory must exist unless `createDirectory` is set.
     ///   - createDirectory: Whether to create the directory (and its parents) when missing.
+    ///   - syncDirectory: Whether to fsync the directory before returning, which makes the new
+    ///     name durable; a caller writing many files may sync the directory once instead
+    ///     (``syncDirectory(_:)``).
     /// - Throws: ``AtomicFileError`` naming `url`'s path and the step that failed.
-    public static func write(_ data: Data, to url: URL, createDirectory: Bool = false) throws(AtomicFileError) {
+    public static func write(_ data: Data, to url: URL, createDirectory: Bool = false, syncDirectory: Bool = true)
+        throws(AtomicFileError)
+    {
         let reportedPath = url.relativePath
         if !FileManager.default.fileExists(atPath: url.path) {
             let directory = url.deletingLastPathComponent()
@@ -40,7 +45,9 @@ public enum AtomicFile {
                 try POSIXFile.createUnnamed(
                     url.path, contents: data, directory: directory.path, reportedPath: reportedPath)
             {
-                try POSIXFile.sync(directory.path, directory: true, reportedPath: reportedPath)
+                if syncDirectory {
+                    try POSIXFile.sync(directory.path, directory: true, reportedPath: reportedPath)
+                }
                 return
             }
         }
@@ -95,6 +102,14 @@ public enum AtomicFile {
             throw error
         }
         try POSIXFile.sync(directory.path, directory: true, reportedPath: reportedPath)
+    }
+
+    /// Fsyncs a directory, making the names written into it durable.
+    ///
+    /// - Parameter directory: The folder.
+    /// - Throws: ``AtomicFileError`` with code `sync`.
+    public static func syncDirectory(_ directory: URL) throws(AtomicFileError) {
+        try POSIXFile.sync(directory.path, directory: true, reportedPath: directory.relativePath)
     }
 
     /// Removes the temporary files (`.NAME.tmp-PID-RANDOM`) that processes no longer running left

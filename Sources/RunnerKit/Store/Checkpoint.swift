@@ -81,7 +81,11 @@ public struct Checkpoint: Equatable, Sendable {
                 )
             }
         }
-        let payload = Self.payload(of: arrays)
+        var hasher = SHA256()
+        for array in arrays {
+            array.withLittleEndianBytes { hasher.update(bufferPointer: $0) }
+        }
+        let digest = hasher.finalize()
         header = CheckpointHeader(
             runID: runID,
             iteration: iteration,
@@ -92,7 +96,7 @@ public struct Checkpoint: Equatable, Sendable {
             cellOutput: cellOutput,
             config: config,
             arrays: arrays.map { CheckpointHeader.ArrayInfo(name: $0.name, shape: $0.shape) },
-            payloadSHA256: Self.sha256Hex(payload)
+            payloadSHA256: Self.hex(digest)
         )
         self.arrays = arrays
     }
@@ -121,9 +125,16 @@ public struct Checkpoint: Equatable, Sendable {
         } catch {
             throw CheckpointError(.badHeader, file: file, message: "the header does not encode as JSON: \(error).")
         }
-        let contents = Self.frame(headerJSON: headerJSON, payload: Self.payload(of: arrays))
+        // The arrays are compressed straight from their own memory: no payload copy is made.
+        let prefix = Self.frame(headerJSON: headerJSON, payload: Data())
+        let size = prefix.count + 8 * arrays.reduce(0) { $0 + $1.values.count }
         do {
-            return try Gzip.compress(contents, level: level)
+            let compressor = try GzipCompressor(level: level, expectedSize: size)
+            prefix.withUnsafeBytes(compressor.append)
+            for array in arrays {
+                array.withLittleEndianBytes(compressor.append)
+            }
+            return try compressor.finish()
         } catch {
             throw CheckpointError(.io, file: file, message: "compression failed: \(error.message).")
         }
@@ -134,11 +145,12 @@ public struct Checkpoint: Equatable, Sendable {
     /// - Parameters:
     ///   - url: The file to write, usually `results/checkpoints/<run-id>.ckpt.gz`.
     ///   - level: The deflate level (see ``encoded(level:)``).
+    ///   - syncDirectory: Whether to fsync the directory too (see ``AtomicFile``).
     /// - Throws: ``CheckpointError`` `io` naming the file when it cannot be written.
-    public func write(to url: URL, level: Int32 = 6) throws(CheckpointError) {
+    public func write(to url: URL, level: Int32 = 6, syncDirectory: Bool = true) throws(CheckpointError) {
         let data = try encoded(level: level)
         do {
-            try AtomicFile.write(data, to: url, createDirectory: true)
+            try AtomicFile.write(data, to: url, createDirectory: true, syncDirectory: syncDirectory)
         } catch {
             throw CheckpointError(.io, file: url.relativePath, message: error.summary)
         }
@@ -178,10 +190,15 @@ public struct Checkpoint: Equatable, Sendable {
     /// - Parameter data: The bytes to hash.
     /// - Returns: 64 hex digits.
     static func sha256Hex(_ data: some DataProtocol) -> String {
+        hex(SHA256.hash(data: data))
+    }
+
+    /// Lowercase hex of a digest.
+    static func hex(_ digest: some Sequence<UInt8>) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var text: [UInt8] = []
         text.reserveCapacity(64)
-        for byte in SHA256.hash(data: data) {
+        for byte in digest {
             text.append(digits[Int(byte >> 4)])
             text.append(digits[Int(byte & 0x0f)])
         }

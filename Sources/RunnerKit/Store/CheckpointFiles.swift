@@ -59,12 +59,15 @@ public enum CheckpointFiles {
     ///   - result: the finished run.
     ///   - settings: the spec's checkpoint settings.
     ///   - folder: the database's folder.
+    ///   - syncDirectory: whether to fsync the checkpoint folder after each file (a batch writer
+    ///     syncs it once before recording the batch).
     /// - Returns: the paths written and the payload digest.
     /// - Throws: ``CheckpointError`` when a file cannot be written.
     static func write(
         _ result: TrialResult,
         settings: ExperimentSpec.Checkpoints,
-        folder: URL
+        folder: URL,
+        syncDirectory: Bool = true
     ) throws(CheckpointError) -> Written {
         let level = Int32(settings.compression)
         var written = Written()
@@ -72,7 +75,7 @@ public enum CheckpointFiles {
         written.payloadSHA256 = final.header.payloadSHA256
         if settings.final && result.status != .interrupted {
             let name = finalName(result.runID)
-            try final.write(to: folder.appendingPathComponent(name), level: level)
+            try final.write(to: folder.appendingPathComponent(name), level: level, syncDirectory: syncDirectory)
             written.finalPath = name
         }
         if settings.initial {
@@ -86,7 +89,7 @@ public enum CheckpointFiles {
                 extra: extras(trainingSet: result.trainingSet, optimizerState: [:])
             )
             let name = initialName(result.runID)
-            try initial.write(to: folder.appendingPathComponent(name), level: level)
+            try initial.write(to: folder.appendingPathComponent(name), level: level, syncDirectory: syncDirectory)
             written.initialPath = name
         }
         return written

@@ -19,48 +19,9 @@ public enum Gzip {
     /// - Returns: The gzip stream: header, deflate data, CRC-32 and length.
     /// - Throws: ``GzipError`` with code `zlib` for an invalid level or when zlib runs out of memory.
     public static func compress(_ data: Data, level: Int32 = 6) throws(GzipError) -> Data {
-        // zlib keeps a pointer back to the stream, so it lives at one fixed address.
-        let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
-        stream.initialize(to: z_stream())
-        defer { stream.deallocate() }
-        let status = czlib_deflateInit2(stream, level, 31, 8)
-        guard status == Z_OK else {
-            throw GzipError(.zlib, "deflateInit2 failed with status \(status) (level \(level) must be -1...9)")
-        }
-        defer { deflateEnd(stream) }
-        var output = Data()
-        output.reserveCapacity(data.count / 2 + 64)
-        let buffer = UnsafeMutablePointer<Bytef>.allocate(capacity: chunkSize)
-        defer { buffer.deallocate() }
-        let result = data.withUnsafeBytes { (input: UnsafeRawBufferPointer) in
-            Result { () throws(GzipError) -> Data in
-                var offset = 0
-                while true {
-                    if stream.pointee.avail_in == 0 && offset < input.count, let base = input.baseAddress {
-                        let count = min(chunkSize, input.count - offset)
-                        stream.pointee.next_in = UnsafeMutablePointer(
-                            mutating: (base + offset).assumingMemoryBound(to: Bytef.self)
-                        )
-                        stream.pointee.avail_in = uInt(count)
-                        offset += count
-                    }
-                    let flush = offset == input.count ? Z_FINISH : Z_NO_FLUSH
-                    stream.pointee.next_out = buffer
-                    stream.pointee.avail_out = uInt(chunkSize)
-                    let status = deflate(stream, flush)
-                    output.append(buffer, count: chunkSize - Int(stream.pointee.avail_out))
-                    switch status {
-                    case Z_STREAM_END:
-                        return output
-                    case Z_OK, Z_BUF_ERROR:
-                        continue
-                    default:
-                        throw GzipError(.zlib, "deflate failed with status \(status)\(zlibMessage(stream.pointee))")
-                    }
-                }
-            }
-        }
-        return try result.get()
+        let compressor = try GzipCompressor(level: level, expectedSize: data.count)
+        data.withUnsafeBytes(compressor.append)
+        return try compressor.finish()
     }
 
     /// Decompresses one gzip member and checks its CRC-32 and length.
@@ -134,5 +95,92 @@ public enum Gzip {
     private static func zlibMessage(_ stream: z_stream) -> String {
         guard let message = stream.msg else { return "" }
         return " (zlib: \(String(cString: message)))"
+    }
+}
+
+/// A gzip stream written piece by piece, so that a file made of several buffers is compressed
+/// without first copying them into one.
+final class GzipCompressor {
+    // zlib keeps a pointer back to the stream, so it lives at one fixed address.
+    private let stream: UnsafeMutablePointer<z_stream>
+    private let buffer: UnsafeMutablePointer<Bytef>
+    private var output = Data()
+    private var finished = false
+    private var failure: GzipError?
+
+    /// Starts a stream.
+    ///
+    /// - Parameters:
+    ///   - level: zlib's compression level, 0 (store) to 9, or -1 for zlib's default.
+    ///   - expectedSize: the input's size, if known, to size the output buffer.
+    /// - Throws: ``GzipError`` `zlib` for an invalid level.
+    init(level: Int32, expectedSize: Int = 0) throws(GzipError) {
+        stream = .allocate(capacity: 1)
+        stream.initialize(to: z_stream())
+        buffer = .allocate(capacity: Gzip.chunkSize)
+        let status = czlib_deflateInit2(stream, level, 31, 8)
+        guard status == Z_OK else {
+            // deinit still runs and frees both (deflateEnd on a stream that never started is
+            // harmless).
+            throw GzipError(.zlib, "deflateInit2 failed with status \(status) (level \(level) must be -1...9)")
+        }
+        output.reserveCapacity(level == 0 ? expectedSize + expectedSize / 8192 * 5 + 64 : expectedSize / 2 + 64)
+    }
+
+    deinit {
+        deflateEnd(stream)
+        stream.deallocate()
+        buffer.deallocate()
+    }
+
+    /// Compresses more input; a failure is kept and thrown by ``finish()``, so that callers can
+    /// feed buffers from non-throwing closures.
+    func append(_ bytes: UnsafeRawBufferPointer) {
+        guard failure == nil else { return }
+        do {
+            try feed(bytes)
+        } catch {
+            failure = error
+        }
+    }
+
+    private func feed(_ bytes: UnsafeRawBufferPointer) throws(GzipError) {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+        var offset = 0
+        while offset < bytes.count {
+            let count = min(Gzip.chunkSize, bytes.count - offset)
+            stream.pointee.next_in = UnsafeMutablePointer(mutating: (base + offset).assumingMemoryBound(to: Bytef.self))
+            stream.pointee.avail_in = uInt(count)
+            offset += count
+            repeat {
+                try run(Z_NO_FLUSH)
+            } while stream.pointee.avail_in > 0
+        }
+    }
+
+    /// Ends the stream (CRC-32 and length) and returns all of it.
+    func finish() throws(GzipError) -> Data {
+        precondition(!finished, "finish called twice")
+        if let failure { throw failure }
+        finished = true
+        stream.pointee.next_in = nil
+        stream.pointee.avail_in = 0
+        while try run(Z_FINISH) != Z_STREAM_END {}
+        return output
+    }
+
+    @discardableResult
+    private func run(_ flush: Int32) throws(GzipError) -> Int32 {
+        stream.pointee.next_out = buffer
+        stream.pointee.avail_out = uInt(Gzip.chunkSize)
+        let status = deflate(stream, flush)
+        output.append(buffer, count: Gzip.chunkSize - Int(stream.pointee.avail_out))
+        switch status {
+        case Z_OK, Z_STREAM_END, Z_BUF_ERROR:
+            return status
+        default:
+            let message = stream.pointee.msg.map { " (zlib: \(String(cString: $0)))" } ?? ""
+            throw GzipError(.zlib, "deflate failed with status \(status)\(message)")
+        }
     }
 }

@@ -67,6 +67,14 @@ extension NamedArray {
     ///   - values: The doubles to append.
     ///   - data: The buffer to append to.
     static func appendLittleEndian(_ values: [Double], to data: inout Data) {
+        #if _endian(little)
+            values.withUnsafeBytes { data.append(contentsOf: $0) }
+        #else
+            appendConverting(values, to: &data)
+        #endif
+    }
+
+    private static func appendConverting(_ values: [Double], to data: inout Data) {
         let start = data.count
         data.append(Data(count: values.count * 8))
         data.withUnsafeMutableBytes { (bytes: UnsafeMutableRawBufferPointer) in
@@ -96,5 +104,19 @@ extension NamedArray {
             }
             initialized = count
         }
+    }
+}
+
+extension NamedArray {
+    /// Calls `body` with the values as little-endian float64 bytes: the array's own memory on a
+    /// little-endian machine, a converted copy elsewhere.
+    func withLittleEndianBytes<T>(_ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        #if _endian(little)
+            return try values.withUnsafeBytes(body)
+        #else
+            var data = Data()
+            NamedArray.appendLittleEndian(values, to: &data)
+            return try data.withUnsafeBytes(body)
+        #endif
     }
 }

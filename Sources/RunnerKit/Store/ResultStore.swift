@@ -154,11 +154,21 @@ public final class ResultStore: Sendable {
         }
     }
 
-    /// The current time as ISO 8601 text with milliseconds, UTC.
+    /// The current time as ISO 8601 text with milliseconds, UTC (`2026-11-27T03:19:47.539Z`).
+    ///
+    /// Formatted by hand from `gmtime_r`: a date formatter per call costs more than a small trial.
     static func timestamp(_ date: Date = Date()) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
+        let seconds = date.timeIntervalSince1970
+        var whole = time_t(seconds.rounded(.down))
+        let milliseconds = min(999, Int(((seconds - Double(whole)) * 1000).rounded(.down)))
+        var parts = tm()
+        gmtime_r(&whole, &parts)
+        func pad(_ value: Int32, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
+            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(milliseconds), 3))Z"
     }
 
     /// Parses ``timestamp(_:)``'s text.
@@ -337,12 +347,18 @@ public final class ResultStore: Sendable {
 
     /// Queues a finished run for the next batch, and writes the batch when it holds 64 runs or
     /// the last one is over a second old.
-    func enqueue(_ record: FinishedRun) throws(StoreError) {
+    ///
+    /// - Parameter beforeFlush: runs before a batch is written (the caller syncs the checkpoint
+    ///   folder there, so that rows never point at files that are not yet durable).
+    func enqueue(_ record: FinishedRun, beforeFlush: () throws -> Void = {}) throws {
         let due = buffer.withLock { buffer in
             buffer.records.append(record)
             return buffer.records.count >= 64 || buffer.lastFlush.duration(to: .now) > .seconds(1)
         }
-        if due { try flush() }
+        if due {
+            try beforeFlush()
+            try flush()
+        }
     }
 
     /// Writes every queued finished run in one transaction.
