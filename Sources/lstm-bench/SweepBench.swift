@@ -2,6 +2,10 @@ import Foundation
 import RunnerKit
 
 /// The 200-trial seed sweep: scaling over workers, scheduling overhead, and what storage adds.
+///
+/// The machine's speed drifts (shared virtual CPUs), so each round runs the three variants back
+/// to back (one worker, two workers, two workers with storage) and the ratios are taken within a
+/// round; the figures printed are the medians over the rounds.
 enum SweepBench {
     static func run(specPath: String, quick: Bool) -> [String: Any] {
         print("\n== seed sweep: \(specPath) ==")
@@ -14,79 +18,79 @@ enum SweepBench {
             print("cannot load \(specPath): \(error)")
             return [:]
         }
-        let rounds = quick ? 1 : 3
-        var record: [String: Any] = ["trials": trials.count]
-        // Without storage: the scheduler alone, results dropped.
-        var walls: [Int: Double] = [:]
-        for jobs in [1, 2] {
-            var samples: [Scheduler.Summary] = []
-            for _ in 0..<rounds {
-                samples.append(Scheduler(jobs: jobs).run(trials) { _, _ in })
-            }
-            let best = samples.min { $0.seconds < $1.seconds } ?? Scheduler.Summary()
-            walls[jobs] = best.seconds
+        let rounds = quick ? 3 : 5
+        var one: [Scheduler.Summary] = []
+        var two: [Scheduler.Summary] = []
+        var stored: [Double] = []
+        for _ in 0..<rounds {
+            one.append(Scheduler(jobs: 1).run(trials) { _, _ in })
+            two.append(Scheduler(jobs: 2).run(trials) { _, _ in })
+            guard let seconds = storedSweep(spec, jobs: 2) else { return [:] }
+            stored.append(seconds)
+        }
+        func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+        var record: [String: Any] = ["trials": trials.count, "rounds": rounds]
+        for (jobs, samples) in [(1, one), (2, two)] {
+            let wall = median(samples.map(\.seconds))
             // What the scheduler itself costs: worker time not spent inside a trial.
-            let overhead = (best.seconds * Double(jobs) - best.trialSeconds) / best.trialSeconds
+            let overhead = median(samples.map { ($0.seconds * Double(jobs) - $0.trialSeconds) / $0.trialSeconds })
             // The trials' own set-up: drawing initial weights and data, building the model.
-            let setup = (best.trialSeconds - best.trainingSeconds) / best.trialSeconds
+            let setup = median(samples.map { ($0.trialSeconds - $0.trainingSeconds) / $0.trialSeconds })
             print(
                 String(
-                    format: "jobs %d: %.3f s wall; inside trials %.3f s (training loops %.3f s, set-up %.1f%%); "
-                        + "scheduling overhead %.2f%% (target < 2%%)",
+                    format:
+                        "jobs %d: %.3f s wall (median of %d); set-up inside trials %.1f%%; scheduling overhead %.2f%% (target < 2%%)",
                     jobs,
-                    best.seconds,
-                    best.trialSeconds,
-                    best.trainingSeconds,
+                    wall,
+                    rounds,
                     setup * 100,
                     overhead * 100
                 )
             )
-            record["jobs\(jobs)"] = [
-                "seconds": best.seconds, "trial_seconds": best.trialSeconds, "training_seconds": best.trainingSeconds,
-                "scheduling_overhead": overhead, "setup_share": setup,
-            ]
+            record["jobs\(jobs)"] = ["seconds": wall, "scheduling_overhead": overhead, "setup_share": setup]
         }
-        if let one = walls[1], let two = walls[2] {
-            let speedup = one / two
-            print(String(format: "speed-up jobs 2 vs 1: %.2fx (target >= 1.85x)", speedup))
-            record["speedup_jobs2"] = speedup
-        }
-        // With storage: the same sweep into a fresh database, checkpoints as the spec says.
-        let jobs = 2
-        var stored: [Double] = []
-        for _ in 0..<rounds {
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-                "lstm-bench-\(UUID().uuidString)")
-            defer { try? FileManager.default.removeItem(at: directory) }
-            do {
-                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-                let store = try ResultStore(path: directory.appendingPathComponent("runs.sqlite").path)
-                let clock = ContinuousClock()
-                let start = clock.now
-                _ = try SweepRunner(specs: [spec], store: store, options: .init(jobs: jobs)).run(stop: StopFlag()) {
-                    _ in nil
-                }
-                stored.append(Bench.seconds(start.duration(to: clock.now)))
-            } catch {
-                print("storage run failed: \(error)")
-                return record
-            }
-        }
-        if let with = stored.min(), let without = walls[jobs] {
-            let added = (with - without) / without
-            print(
-                String(
-                    format:
-                        "with storage (SQLite + %@ checkpoints), jobs %d: %.3f s vs %.3f s without: +%.1f%% (target < 10%%)",
-                    spec.checkpoints.final ? "final" : "no",
-                    jobs,
-                    with,
-                    without,
-                    added * 100
-                )
+        let speedups = zip(one, two).map { $0.seconds / $1.seconds }
+        let speedup = median(speedups)
+        print(
+            String(
+                format: "speed-up jobs 2 vs 1: %.2fx (target >= 1.85x; per round %@)",
+                speedup,
+                speedups.map { String(format: "%.2f", $0) }.joined(separator: ", ")
             )
-            record["storage"] = ["seconds": with, "without_seconds": without, "added": added, "jobs": jobs]
-        }
+        )
+        record["speedup_jobs2"] = speedup
+        let added = zip(stored, two).map { ($0 - $1.seconds) / $1.seconds }
+        let median = median(added)
+        print(
+            String(
+                format:
+                    "storage (SQLite rows, curves, %@ checkpoints), jobs 2: +%.1f%% wall (target < 10%%; per round %@)",
+                spec.checkpoints.final ? "final" : "no",
+                median * 100,
+                added.map { String(format: "%+.1f%%", $0 * 100) }.joined(separator: ", ")
+            )
+        )
+        record["storage"] = ["added": median, "with_seconds": stored, "without_seconds": two.map(\.seconds), "jobs": 2]
         return record
+    }
+
+    /// The sweep into a fresh database in a temporary folder; its wall time (the scheduler's,
+    /// which includes waiting for the last rows and checkpoints to be written).
+    static func storedSweep(_ spec: ExperimentSpec, jobs: Int) -> Double? {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lstm-bench-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let store = try ResultStore(path: directory.appendingPathComponent("runs.sqlite").path)
+            let clock = ContinuousClock()
+            let start = clock.now
+            _ = try SweepRunner(specs: [spec], store: store, options: .init(jobs: jobs)).run(stop: StopFlag()) { _ in
+                nil
+            }
+            return Bench.seconds(start.duration(to: clock.now))
+        } catch {
+            print("storage run failed: \(error)")
+            return nil
+        }
     }
 }

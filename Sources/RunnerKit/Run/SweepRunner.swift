@@ -117,15 +117,17 @@ public struct SweepRunner: Sendable {
         let checkpointSettings = Dictionary(runnable.map { ($0.trial.runID, $0.checkpoints) }) { first, _ in first }
         let counts = Mutex([RunStatus: Int]())
         let failures = Mutex([String]())
+        let claims = ClaimAhead(order: runnable.map(\.trial.runID), chunk: 4)
         let heartbeat = Heartbeat(store: store)
         defer { heartbeat.stop() }
         let writer = DispatchQueue(label: "lstm-runner.writer", qos: .utility)
-        // Each checkpoint file is fsynced as it is written; the folder (the new names) once per
-        // batch of rows, just before the rows that point at them are committed.
+        // Group commit: the checkpoint files of a batch are written unsynced, then made durable
+        // together (one syncfs, one directory fsync) just before the rows that point at them are
+        // committed, so that a committed row never names a file that a crash could lose.
         let checkpointFolder = store.checkpointDirectory
         let syncCheckpoints: @Sendable () throws -> Void = {
             if FileManager.default.fileExists(atPath: checkpointFolder.path) {
-                try AtomicFile.syncDirectory(checkpointFolder)
+                try AtomicFile.syncBatch(in: checkpointFolder)
             }
         }
         let backlog = DispatchSemaphore(value: 4 * options.jobs + 8)
@@ -135,7 +137,7 @@ public struct SweepRunner: Sendable {
             stop: stop,
             claim: { trial in
                 do {
-                    return try store.claim(trial.runID, retryFailed: retry)
+                    return try claims.take(trial.runID) { ids in try store.claim(ids, retryFailed: retry) }
                 } catch {
                     failures.withLock { $0.append("\(error)") }
                     return false
@@ -192,7 +194,7 @@ public struct SweepRunner: Sendable {
                             result,
                             settings: checkpointSettings[trial.runID] ?? .standard,
                             folder: folder,
-                            syncDirectory: false
+                            deferSync: true
                         )
                         try store.enqueue(
                             ResultStore.FinishedRun(
@@ -248,6 +250,44 @@ final class Heartbeat: Sendable {
         timer.withLock { timer in
             timer?.cancel()
             timer = nil
+        }
+    }
+}
+
+/// Claims runs a few at a time, ahead of the workers: one transaction for the next `chunk`
+/// runs in hand-out order, instead of one per run. Runs claimed but not started when the sweep
+/// stops are released with the others (``ResultStore/releaseClaims()``).
+final class ClaimAhead: Sendable {
+    private struct State {
+        var held: Set<String> = []
+        var asked: Set<String> = []
+    }
+
+    private let order: [String]
+    private let position: [String: Int]
+    private let chunk: Int
+    private let state = Mutex(State())
+
+    init(order: [String], chunk: Int) {
+        self.order = order
+        position = Dictionary(order.enumerated().map { ($1, $0) }) { first, _ in first }
+        self.chunk = chunk
+    }
+
+    /// Whether this process holds `runID`, claiming it and the next runs if not asked yet.
+    ///
+    /// The claim runs under the lock, so that a worker never sees a run as asked for but not
+    /// yet won (claims were serialized by the database anyway).
+    func take(_ runID: String, claim: ([String]) throws -> Set<String>) throws -> Bool {
+        try state.withLock { state in
+            if state.held.remove(runID) != nil { return true }
+            if state.asked.contains(runID) { return false }
+            let start = position[runID] ?? 0
+            let ids = order[start..<min(order.count, start + chunk)].filter { !state.asked.contains($0) }
+            state.asked.formUnion(ids)
+            let won = try claim(ids)
+            state.held.formUnion(won.subtracting([runID]))
+            return won.contains(runID)
         }
     }
 }

@@ -28,11 +28,12 @@ public enum AtomicFile {
     ///   - data: The new contents.
     ///   - url: A file URL; its directory must exist unless `createDirectory` is set.
     ///   - createDirectory: Whether to create the directory (and its parents) when missing.
-    ///   - syncDirectory: Whether to fsync the directory before returning, which makes the new
-    ///     name durable; a caller writing many files may sync the directory once instead
-    ///     (``syncDirectory(_:)``).
+    ///   - deferSync: Leave a new file's data and name unsynced; the caller makes a whole batch
+    ///     durable at once with ``syncBatch(in:)`` before anything refers to the files (group
+    ///     commit: one flush instead of one per file). A file that replaces another is synced
+    ///     at once regardless.
     /// - Throws: ``AtomicFileError`` naming `url`'s path and the step that failed.
-    public static func write(_ data: Data, to url: URL, createDirectory: Bool = false, syncDirectory: Bool = true)
+    public static func write(_ data: Data, to url: URL, createDirectory: Bool = false, deferSync: Bool = false)
         throws(AtomicFileError)
     {
         let reportedPath = url.relativePath
@@ -43,9 +44,9 @@ public enum AtomicFile {
             }
             if FileManager.default.fileExists(atPath: directory.path),
                 try POSIXFile.createUnnamed(
-                    url.path, contents: data, directory: directory.path, reportedPath: reportedPath)
+                    url.path, contents: data, directory: directory.path, reportedPath: reportedPath, sync: !deferSync)
             {
-                if syncDirectory {
+                if !deferSync {
                     try POSIXFile.sync(directory.path, directory: true, reportedPath: reportedPath)
                 }
                 return
@@ -104,11 +105,13 @@ public enum AtomicFile {
         try POSIXFile.sync(directory.path, directory: true, reportedPath: reportedPath)
     }
 
-    /// Fsyncs a directory, making the names written into it durable.
+    /// Makes every file written with `deferSync` in `directory` durable: one `syncfs` of the
+    /// file system holding it (its data), then an fsync of the directory (their names).
     ///
     /// - Parameter directory: The folder.
     /// - Throws: ``AtomicFileError`` with code `sync`.
-    public static func syncDirectory(_ directory: URL) throws(AtomicFileError) {
+    public static func syncBatch(in directory: URL) throws(AtomicFileError) {
+        try POSIXFile.syncFileSystem(of: directory.path)
         try POSIXFile.sync(directory.path, directory: true, reportedPath: directory.relativePath)
     }
 

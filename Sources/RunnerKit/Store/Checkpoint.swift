@@ -145,12 +145,12 @@ public struct Checkpoint: Equatable, Sendable {
     /// - Parameters:
     ///   - url: The file to write, usually `results/checkpoints/<run-id>.ckpt.gz`.
     ///   - level: The deflate level (see ``encoded(level:)``).
-    ///   - syncDirectory: Whether to fsync the directory too (see ``AtomicFile``).
+    ///   - deferSync: Leave the new file unsynced for a later ``AtomicFile/syncBatch(in:)``.
     /// - Throws: ``CheckpointError`` `io` naming the file when it cannot be written.
-    public func write(to url: URL, level: Int32 = 6, syncDirectory: Bool = true) throws(CheckpointError) {
+    public func write(to url: URL, level: Int32 = 6, deferSync: Bool = false) throws(CheckpointError) {
         let data = try encoded(level: level)
         do {
-            try AtomicFile.write(data, to: url, createDirectory: true, syncDirectory: syncDirectory)
+            try AtomicFile.write(data, to: url, createDirectory: true, deferSync: deferSync)
         } catch {
             throw CheckpointError(.io, file: url.relativePath, message: error.summary)
         }

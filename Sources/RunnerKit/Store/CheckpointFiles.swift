@@ -41,7 +41,7 @@ public enum CheckpointFiles {
     }
 
     /// The final checkpoint of a result (the parameters after training, the data, the optimizer state).
-    static func final(_ result: TrialResult) throws(CheckpointError) -> Checkpoint {
+    public static func final(_ result: TrialResult) throws(CheckpointError) -> Checkpoint {
         try Checkpoint(
             runID: result.runID,
             iteration: result.iterationsRun,
@@ -59,15 +59,15 @@ public enum CheckpointFiles {
     ///   - result: the finished run.
     ///   - settings: the spec's checkpoint settings.
     ///   - folder: the database's folder.
-    ///   - syncDirectory: whether to fsync the checkpoint folder after each file (a batch writer
-    ///     syncs it once before recording the batch).
+    ///   - deferSync: leave new files unsynced: the batch writer makes a batch durable at once
+    ///     (``AtomicFile/syncBatch(in:)``) before committing the rows that point at them.
     /// - Returns: the paths written and the payload digest.
     /// - Throws: ``CheckpointError`` when a file cannot be written.
     static func write(
         _ result: TrialResult,
         settings: ExperimentSpec.Checkpoints,
         folder: URL,
-        syncDirectory: Bool = true
+        deferSync: Bool = false
     ) throws(CheckpointError) -> Written {
         let level = Int32(settings.compression)
         var written = Written()
@@ -75,7 +75,7 @@ public enum CheckpointFiles {
         written.payloadSHA256 = final.header.payloadSHA256
         if settings.final && result.status != .interrupted {
             let name = finalName(result.runID)
-            try final.write(to: folder.appendingPathComponent(name), level: level, syncDirectory: syncDirectory)
+            try final.write(to: folder.appendingPathComponent(name), level: level, deferSync: deferSync)
             written.finalPath = name
         }
         if settings.initial {
@@ -89,7 +89,7 @@ public enum CheckpointFiles {
                 extra: extras(trainingSet: result.trainingSet, optimizerState: [:])
             )
             let name = initialName(result.runID)
-            try initial.write(to: folder.appendingPathComponent(name), level: level, syncDirectory: syncDirectory)
+            try initial.write(to: folder.appendingPathComponent(name), level: level, deferSync: deferSync)
             written.initialPath = name
         }
         return written

@@ -37,11 +37,16 @@ enum POSIXFile {
     ///   - data: The bytes to write.
     ///   - directory: `path`'s directory.
     ///   - reportedPath: The path named in errors.
+    ///   - sync: Whether to fsync the data before linking it (otherwise the caller syncs later).
     /// - Returns: `false` when the file system has no unnamed files (nothing was written).
     /// - Throws: ``AtomicFileError`` for failures to write, sync or link (`EEXIST` included).
-    static func createUnnamed(_ path: String, contents data: Data, directory: String, reportedPath: String)
-        throws(AtomicFileError) -> Bool
-    {
+    static func createUnnamed(
+        _ path: String,
+        contents data: Data,
+        directory: String,
+        reportedPath: String,
+        sync: Bool = true
+    ) throws(AtomicFileError) -> Bool {
         #if os(Linux)
             let descriptor = open(directory, unnamedFlag | O_WRONLY | O_CLOEXEC, 0o644)
             guard descriptor >= 0 else {
@@ -50,7 +55,7 @@ enum POSIXFile {
             }
             let link = "/proc/self/fd/\(descriptor)"
             do {
-                try writeAndClose(descriptor, data, reportedPath: reportedPath, keepOpen: true)
+                try writeAndClose(descriptor, data, reportedPath: reportedPath, keepOpen: true, sync: sync)
             } catch {
                 close(descriptor)
                 throw error
@@ -70,7 +75,8 @@ enum POSIXFile {
         _ descriptor: Int32,
         _ data: Data,
         reportedPath: String,
-        keepOpen: Bool = false
+        keepOpen: Bool = false,
+        sync: Bool = true
     ) throws(AtomicFileError) {
         var failure: AtomicFileError?
         data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
@@ -86,7 +92,7 @@ enum POSIXFile {
                 offset += written
             }
         }
-        if failure == nil && fsync(descriptor) != 0 {
+        if failure == nil && sync && fsync(descriptor) != 0 {
             failure = AtomicFileError(.sync, path: reportedPath, errno: errno)
         }
         if !keepOpen && close(descriptor) != 0 && failure == nil {
@@ -109,6 +115,25 @@ enum POSIXFile {
         defer { close(descriptor) }
         if fsync(descriptor) != 0 && !(directory && errno == EINVAL) {
             throw AtomicFileError(.sync, path: reportedPath, errno: errno)
+        }
+    }
+
+    /// Flushes the file system holding `path` (Linux `syncfs`, which Swift's Glibc module does not
+    /// import, hence `dlsym`; plain `sync` where it is missing).
+    ///
+    /// - Parameter path: A file or directory on the file system.
+    /// - Throws: ``AtomicFileError`` with code `sync`.
+    static func syncFileSystem(of path: String) throws(AtomicFileError) {
+        typealias SyncFS = @convention(c) (Int32) -> Int32
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "syncfs") else {
+            Glibc.sync()
+            return
+        }
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw AtomicFileError(.sync, path: path, errno: errno) }
+        defer { close(descriptor) }
+        if unsafeBitCast(symbol, to: SyncFS.self)(descriptor) != 0 {
+            throw AtomicFileError(.sync, path: path, errno: errno)
         }
     }
 

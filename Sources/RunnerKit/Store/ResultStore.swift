@@ -334,6 +334,31 @@ public final class ResultStore: Sendable {
         }
     }
 
+    /// Takes several runs at once, in one transaction (see ``claim(_:retryFailed:)``).
+    ///
+    /// - Returns: the ids this process now holds.
+    public func claim(_ runIDs: [String], retryFailed: Bool) throws(StoreError) -> Set<String> {
+        guard !runIDs.isEmpty else { return [] }
+        let statuses = Self.claimable(retryFailed: retryFailed).map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        let marks = Array(repeating: "?", count: runIDs.count).joined(separator: ", ")
+        let now = Self.timestamp()
+        let host = environment.host
+        let pid = ownerPID
+        return try write { db in
+            let arguments: [any DatabaseValueConvertible] = [host, pid, now, now] + runIDs
+            return Set(
+                try String.fetchAll(
+                    db,
+                    sql: """
+                        UPDATE runs SET status = 'running', owner_host = ?, owner_pid = ?, heartbeat = ?, started = ?,
+                            error = NULL WHERE id IN (\(marks)) AND status IN (\(statuses)) RETURNING id
+                        """,
+                    arguments: StatementArguments(arguments)
+                )
+            )
+        }
+    }
+
     /// Refreshes the heartbeat of every run this process holds.
     public func heartbeat() throws(StoreError) {
         let now = Self.timestamp()
