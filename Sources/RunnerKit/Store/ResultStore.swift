@@ -373,8 +373,11 @@ public final class ResultStore: Sendable {
     /// Queues a finished run for the next batch, and writes the batch when it holds 64 runs or
     /// the last one is over a second old.
     ///
-    /// - Parameter beforeFlush: runs before a batch is written (the caller syncs the checkpoint
-    ///   folder there, so that rows never point at files that are not yet durable).
+    /// - Parameters:
+    ///   - record: the finished run.
+    ///   - beforeFlush: runs before a batch is written (the caller syncs the checkpoint folder
+    ///     there, so that rows never point at files that are not yet durable).
+    /// - Throws: what `beforeFlush` throws, or ``StoreError``.
     func enqueue(_ record: FinishedRun, beforeFlush: () throws -> Void = {}) throws {
         let due = buffer.withLock { buffer in
             buffer.records.append(record)
