@@ -312,3 +312,67 @@ import Testing
         }
     }
 }
+
+@Suite struct ResumeTests {
+    @Test func anInterruptedRunResumesFromItsLastSnapshotToTheSameBits() throws {
+        try withTemporaryDirectory { directory in
+            let spec = tinySpec(
+                extra: #""training": {"optimizer": "momentum", "learningRate": 0.05}, "checkpoints": {"every": 10}"#,
+                iterations: 40
+            )
+            let path = try writeSpec(spec, in: directory)
+            let loaded = try SpecLoader().load(path: path)
+            let trial = try loaded.trials()[0]
+            let uninterrupted = Trial(config: trial.config).run()
+            let store = try ResultStore(path: directory.appendingPathComponent("runs.sqlite").path)
+            let snapshot = directory.appendingPathComponent("checkpoints/\(trial.runID).iter-00000020.ckpt.gz")
+            // An earlier process trained the run to iteration 25, wrote its snapshots (10, 20)
+            // and was stopped: the run is recorded as interrupted.
+            try store.register(loaded, trials: [trial])
+            #expect(try store.claim(trial.runID, retryFailed: false))
+            let start = Trial(config: trial.config).initialState()
+            var iterations = 0
+            let partial = Trial(config: trial.config).run(
+                from: start,
+                snapshotEvery: 10,
+                onSnapshot: { snapshot in
+                    try? CheckpointFiles.writeSnapshot(
+                        snapshot,
+                        trial: trial,
+                        trainingSet: start.trainingSet,
+                        folder: directory,
+                        level: 0
+                    )
+                },
+                shouldStop: {
+                    iterations += 1
+                    return iterations == 25
+                }
+            )
+            #expect(partial.status == .interrupted)
+            try store.release(trial.runID)
+            #expect(try store.statuses(of: [trial.runID])[trial.runID] == .interrupted)
+            var resumable = try #require(
+                CheckpointFiles.latestSnapshot(runID: trial.runID, config: trial.config, folder: directory))
+            #expect(resumable.iteration == 20)
+            // Mark the snapshot (its first recorded loss), to see below that the rerun resumed from it.
+            resumable.losses[0] = 123
+            try FileManager.default.removeItem(at: snapshot)
+            try CheckpointFiles.writeSnapshot(
+                resumable, trial: trial, trainingSet: start.trainingSet, folder: directory, level: 0)
+            let second = try SweepRunner(specs: [loaded], store: store, options: .init(jobs: 1)).run(stop: StopFlag()) {
+                _ in nil
+            }
+            #expect(second.counts == [.completed: 1])
+            let curve = try #require(try store.curve(trial.runID))
+            #expect(curve[0] == 123, "resumed from the snapshot, not from scratch")
+            #expect(curve.dropFirst().map(\.bitPattern) == uninterrupted.losses.dropFirst().map(\.bitPattern))
+            let run = try store.run(trial.runID)
+            #expect(run.checkpointSHA256 == (try CheckpointFiles.final(uninterrupted).header.payloadSHA256))
+            // The snapshots are removed once the run has finished.
+            let left = try FileManager.default.contentsOfDirectory(
+                atPath: directory.appendingPathComponent("checkpoints").path)
+            #expect(left.allSatisfy { !$0.contains(".iter-") })
+        }
+    }
+}
