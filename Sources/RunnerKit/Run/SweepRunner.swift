@@ -130,7 +130,9 @@ public struct SweepRunner: Sendable {
                 try AtomicFile.syncBatch(in: checkpointFolder)
             }
         }
-        let backlog = DispatchSemaphore(value: 4 * options.jobs + 8)
+        // Up to 64 finished runs may wait for the writer (one batch): workers go on training while
+        // a batch of checkpoint files is synced.
+        let backlog = DispatchSemaphore(value: 64 + 4 * options.jobs)
 
         let summary = Scheduler(jobs: options.jobs, registry: registry).run(
             runnable.map(\.trial),
