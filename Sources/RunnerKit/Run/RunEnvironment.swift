@@ -115,11 +115,11 @@ public struct RunEnvironment: Sendable, Equatable, Codable {
         {
             let diff = git(["diff", "HEAD", "--", "Sources", "Package.swift"], in: root) ?? ""
             if diff.isEmpty { return "git:\(commit)" }
-            let hash = SHA256.hash(data: Data(diff.utf8)).prefix(4).map { String(format: "%02x", $0) }.joined()
+            let hash = Checkpoint.hex(SHA256.hash(data: Data(diff.utf8)).prefix(4))
             return "git:\(commit)+dirty.\(hash)"
         }
         if let executable = try? Data(contentsOf: URL(fileURLWithPath: "/proc/self/exe")) {
-            return "exe:" + SHA256.hash(data: executable).prefix(8).map { String(format: "%02x", $0) }.joined()
+            return "exe:" + Checkpoint.hex(SHA256.hash(data: executable).prefix(8))
         }
         return "unknown"
     }

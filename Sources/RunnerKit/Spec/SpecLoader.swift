@@ -245,6 +245,6 @@ public struct SpecLoader: Sendable {
 extension ExperimentSpec {
     /// The SHA-256 of the spec file's text, lowercase hex.
     public var textSHA256: String {
-        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        Checkpoint.sha256Hex(Data(text.utf8))
     }
 }

@@ -99,10 +99,7 @@ public struct TrialConfig: Hashable, Sendable {
 
     /// The run id of a canonical JSON text.
     public static func runID(canonicalJSON: String) -> String {
-        SHA256.hash(data: Data(canonicalJSON.utf8)).prefix(6).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        Checkpoint.hex(SHA256.hash(data: Data(canonicalJSON.utf8)).prefix(6))
     }
 }
 

@@ -122,44 +122,6 @@ import Testing
 
     // MARK: - CSV
 
-    /// A strict RFC 4180 reader: quoted fields with doubled quotes, records split on line breaks.
-    static func parseCSV(_ text: String) -> [[String]] {
-        var records: [[String]] = []
-        var record: [String] = []
-        var field = ""
-        var inQuotes = false
-        var characters = Array(text)[...]
-        while let character = characters.popFirst() {
-            if inQuotes {
-                if character == "\"" {
-                    if characters.first == "\"" {
-                        field.append("\"")
-                        characters.removeFirst()
-                    } else {
-                        inQuotes = false
-                    }
-                } else {
-                    field.append(character)
-                }
-            } else if character == "\"" {
-                inQuotes = true
-            } else if character == "," {
-                record.append(field)
-                field = ""
-            } else if character == "\n" {
-                record.append(field)
-                records.append(record)
-                record = []
-                field = ""
-            } else {
-                field.append(character)
-            }
-        }
-        record.append(field)
-        records.append(record)
-        return records
-    }
-
     static let awkwardNumbers: [Double] = [
         0.1 + 0.2, 1e-300, .leastNonzeroMagnitude, 123_456_789.123_456_78, -0.0, .pi, 1.0 / 3, 6.02214076e23, .nan,
         .infinity,
@@ -178,7 +140,7 @@ import Testing
                 TableColumn("name, quoted"), TableColumn("index", kind: .integer), TableColumn("value", kind: .number),
                 TableColumn("loss", kind: .loss),
             ], rows: rows)
-        let records = Self.parseCSV(TableRenderer.render(table, format: .csv))
+        let records = parseCSV(TableRenderer.render(table, format: .csv))
         #expect(records.first == ["name, quoted", "index", "value", "loss", "loss_std"])
         #expect(records.count == rows.count + 1)
         for (index, value) in Self.awkwardNumbers.enumerated() {
