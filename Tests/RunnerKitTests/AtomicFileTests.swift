@@ -54,6 +54,28 @@ import Testing
         }
     }
 
+    @Test(arguments: [false, true])
+    func streamWritesThePiecesAndAFailureMidwayLeavesNothingNew(replacing: Bool) throws {
+        try withTemporaryDirectory { directory in
+            let url = directory.appendingPathComponent("run.ckpt.gz")
+            if replacing { try AtomicFile.write(Data("old".utf8), to: url) }
+            #expect(throws: WriterFailure.self) {
+                try AtomicFile.stream(to: url, deferSync: true) { file in
+                    try file.write(Data("half".utf8))
+                    throw WriterFailure()
+                }
+            }
+            #expect(try Self.names(in: directory) == (replacing ? ["run.ckpt.gz"] : []))
+            if replacing { #expect(try Data(contentsOf: url) == Data("old".utf8)) }
+            try AtomicFile.stream(to: url, deferSync: true) { file in
+                try file.write(Data("one, ".utf8))
+                try file.write(Data("two".utf8))
+            }
+            #expect(try Data(contentsOf: url) == Data("one, two".utf8))
+            #expect(try Self.names(in: directory) == ["run.ckpt.gz"])
+        }
+    }
+
     @Test func failedRenameRemovesTheTemporaryFile() throws {
         try withTemporaryDirectory { directory in
             let url = directory.appendingPathComponent("occupied")

@@ -165,6 +165,27 @@ import Testing
         }
     }
 
+    @Test(arguments: [Int32(0), 6])
+    func aWrittenFileHoldsExactlyTheEncodedBytes(_ level: Int32) throws {
+        // Large enough (2.4 MB) to reach the file in several compressed chunks.
+        var generator = SplitMix64(seed: 9)
+        let parameters = LSTMParameters.random(inputSize: 50, hiddenSize: 200, using: &generator)
+        let checkpoint = try Checkpoint(
+            runID: "3f2a9c1b7d0e",
+            iteration: 1,
+            kind: "final",
+            cellOutput: .identity,
+            config: "{}",
+            parameters: parameters
+        )
+        try withTemporaryDirectory { directory in
+            let url = directory.appendingPathComponent("3f2a9c1b7d0e.ckpt.gz")
+            try checkpoint.write(to: url, level: level, deferSync: true)
+            #expect(try Data(contentsOf: url) == (try checkpoint.encoded(level: level)))
+            #expect(try Checkpoint.read(from: url).parameters() == parameters)
+        }
+    }
+
     @Test func writeCreatesAMissingDirectory() throws {
         try withTemporaryDirectory { directory in
             let url = directory.appendingPathComponent("results/checkpoints/3f2a9c1b7d0e.ckpt.gz")

@@ -52,6 +52,36 @@ import Testing
         }
     }
 
+    @Test(arguments: [Int32(0), 6])
+    func aSinkReceivesTheSameStreamInChunks(_ level: Int32) throws {
+        // Three megabytes: more than one chunk of output whichever the level.
+        let original = Payload.randomMegabyte.data + Self.text + randomBytes(count: 2 << 20, seed: 11)
+        var pieces: [Int] = []
+        var streamed = Data()
+        let compressor = try GzipCompressor(level: level) { bytes in
+            pieces.append(bytes.count)
+            streamed.append(contentsOf: bytes)
+        }
+        original.withUnsafeBytes(compressor.append)
+        #expect(try compressor.finish().isEmpty)
+        #expect(compressor.sinkFailure == nil)
+        #expect(streamed == (try Gzip.compress(original, level: level)))
+        #expect(pieces.count > 1 && pieces.allSatisfy { $0 <= Gzip.chunkSize })
+    }
+
+    @Test func aFailingSinkStopsTheStreamAndKeepsItsError() throws {
+        struct DiskFull: Error {}
+        var calls = 0
+        let compressor = try GzipCompressor(level: 0) { _ in
+            calls += 1
+            throw DiskFull()
+        }
+        randomBytes(count: 4 << 20, seed: 5).withUnsafeBytes(compressor.append)
+        _ = try compressor.finish()
+        #expect(calls == 1)
+        #expect(compressor.sinkFailure is DiskFull)
+    }
+
     @Test func systemGzipOutputDecompresses() throws {
         try withTemporaryDirectory { directory in
             let file = directory.appendingPathComponent("data")

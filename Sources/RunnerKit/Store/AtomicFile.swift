@@ -36,6 +36,31 @@ public enum AtomicFile {
     public static func write(_ data: Data, to url: URL, createDirectory: Bool = false, deferSync: Bool = false)
         throws(AtomicFileError)
     {
+        do {
+            try stream(to: url, createDirectory: createDirectory, deferSync: deferSync) { file in try file.write(data) }
+        } catch let error as AtomicFileError {
+            throw error
+        } catch {
+            throw AtomicFileError(.write, path: url.relativePath, reason: "\(error)")
+        }
+    }
+
+    /// Writes a new file at `url` from the pieces `contents` hands over, replacing any file there,
+    /// so that large contents are never held in memory whole.
+    ///
+    /// - Parameters:
+    ///   - url: A file URL; its directory must exist unless `createDirectory` is set.
+    ///   - createDirectory: Whether to create the directory (and its parents) when missing.
+    ///   - deferSync: As for ``write(_:to:createDirectory:deferSync:)``.
+    ///   - contents: Writes the bytes through the writer it is passed.
+    /// - Throws: What `contents` throws, unchanged (nothing is left behind), or
+    ///   ``AtomicFileError`` for the other steps.
+    static func stream(
+        to url: URL,
+        createDirectory: Bool = false,
+        deferSync: Bool = false,
+        contents: (POSIXFile.FileWriter) throws -> Void
+    ) throws {
         let reportedPath = url.relativePath
         if !FileManager.default.fileExists(atPath: url.path) {
             let directory = url.deletingLastPathComponent()
@@ -44,7 +69,12 @@ public enum AtomicFile {
             }
             if FileManager.default.fileExists(atPath: directory.path),
                 try POSIXFile.createUnnamed(
-                    url.path, contents: data, directory: directory.path, reportedPath: reportedPath, sync: !deferSync)
+                    url.path,
+                    directory: directory.path,
+                    reportedPath: reportedPath,
+                    sync: !deferSync,
+                    contents: contents
+                )
             {
                 if !deferSync {
                     try POSIXFile.sync(directory.path, directory: true, reportedPath: reportedPath)
@@ -52,14 +82,8 @@ public enum AtomicFile {
                 return
             }
         }
-        do {
-            try write(to: url, createDirectory: createDirectory) { temporary in
-                try POSIXFile.create(temporary.path, contents: data, reportedPath: reportedPath)
-            }
-        } catch let error as AtomicFileError {
-            throw error
-        } catch {
-            throw AtomicFileError(.write, path: reportedPath, reason: "\(error)")
+        try write(to: url, createDirectory: createDirectory) { temporary in
+            try POSIXFile.create(temporary.path, reportedPath: reportedPath, contents: contents)
         }
     }
 

@@ -118,29 +118,19 @@ public struct Checkpoint: Equatable, Sendable {
     /// - Returns: The compressed file contents.
     /// - Throws: ``CheckpointError`` `io` when zlib fails (out of memory).
     public func encoded(level: Int32 = 6) throws(CheckpointError) -> Data {
-        let file = "checkpoint of run \(header.runID)"
-        let headerJSON: Data
+        let compressor = try compress(level: level, sink: nil)
         do {
-            headerJSON = try Self.headerEncoder.encode(header)
-        } catch {
-            throw CheckpointError(.badHeader, file: file, message: "the header does not encode as JSON: \(error).")
-        }
-        // The arrays are compressed straight from their own memory: no payload copy is made.
-        let prefix = Self.frame(headerJSON: headerJSON, payload: Data())
-        let size = prefix.count + 8 * arrays.reduce(0) { $0 + $1.values.count }
-        do {
-            let compressor = try GzipCompressor(level: level, expectedSize: size)
-            prefix.withUnsafeBytes(compressor.append)
-            for array in arrays {
-                array.withLittleEndianBytes(compressor.append)
-            }
             return try compressor.finish()
         } catch {
-            throw CheckpointError(.io, file: file, message: "compression failed: \(error.message).")
+            throw CheckpointError(
+                .io, file: "checkpoint of run \(header.runID)", message: "compression failed: \(error.message).")
         }
     }
 
     /// Writes the checkpoint to `url` atomically, creating its directory when missing.
+    ///
+    /// The compressed bytes go to the file as zlib produces them, a chunk at a time: the file is
+    /// never held in memory whole.
     ///
     /// - Parameters:
     ///   - url: The file to write, usually `results/checkpoints/<run-id>.ckpt.gz`.
@@ -148,12 +138,50 @@ public struct Checkpoint: Equatable, Sendable {
     ///   - deferSync: Leave the new file unsynced for a later ``AtomicFile/syncBatch(in:)``.
     /// - Throws: ``CheckpointError`` `io` naming the file when it cannot be written.
     public func write(to url: URL, level: Int32 = 6, deferSync: Bool = false) throws(CheckpointError) {
-        let data = try encoded(level: level)
         do {
-            try AtomicFile.write(data, to: url, createDirectory: true, deferSync: deferSync)
-        } catch {
+            try AtomicFile.stream(to: url, createDirectory: true, deferSync: deferSync) { file in
+                let compressor = try compress(level: level) { bytes in try file.write(bytes) }
+                _ = try compressor.finish()
+                if let failure = compressor.sinkFailure { throw failure }
+            }
+        } catch let error as CheckpointError {
+            throw error
+        } catch let error as AtomicFileError {
             throw CheckpointError(.io, file: url.relativePath, message: error.summary)
+        } catch let error as GzipError {
+            throw CheckpointError(.io, file: url.relativePath, message: "compression failed: \(error.message).")
+        } catch {
+            throw CheckpointError(.io, file: url.relativePath, message: "\(error)")
         }
+    }
+
+    /// A compressor fed with the whole file (magic, version, header, payload), not yet finished.
+    ///
+    /// The arrays are compressed straight from their own memory: no payload copy is made.
+    private func compress(
+        level: Int32,
+        sink: ((UnsafeRawBufferPointer) throws -> Void)?
+    ) throws(CheckpointError) -> GzipCompressor {
+        let file = "checkpoint of run \(header.runID)"
+        let headerJSON: Data
+        do {
+            headerJSON = try Self.headerEncoder.encode(header)
+        } catch {
+            throw CheckpointError(.badHeader, file: file, message: "the header does not encode as JSON: \(error).")
+        }
+        let prefix = Self.frame(headerJSON: headerJSON, payload: Data())
+        let size = prefix.count + 8 * arrays.reduce(0) { $0 + $1.values.count }
+        let compressor: GzipCompressor
+        do {
+            compressor = try GzipCompressor(level: level, expectedSize: size, sink: sink)
+        } catch {
+            throw CheckpointError(.io, file: file, message: "compression failed: \(error.message).")
+        }
+        prefix.withUnsafeBytes(compressor.append)
+        for array in arrays {
+            array.withLittleEndianBytes(compressor.append)
+        }
+        return compressor
     }
 
     /// The uncompressed file contents: magic, version, header length, header JSON, payload.

@@ -99,22 +99,33 @@ public enum Gzip {
 }
 
 /// A gzip stream written piece by piece, so that a file made of several buffers is compressed
-/// without first copying them into one.
+/// without first copying them into one, and, with a sink, written out without ever being whole
+/// in memory.
 final class GzipCompressor {
     // zlib keeps a pointer back to the stream, so it lives at one fixed address.
     private let stream: UnsafeMutablePointer<z_stream>
     private let buffer: UnsafeMutablePointer<Bytef>
     private var output = Data()
+    private let sink: ((UnsafeRawBufferPointer) throws -> Void)?
     private var finished = false
     private var failure: GzipError?
+    /// The first error the sink threw; nothing more is compressed or handed over after it.
+    private(set) var sinkFailure: (any Error)?
 
     /// Starts a stream.
     ///
     /// - Parameters:
     ///   - level: zlib's compression level, 0 (store) to 9, or -1 for zlib's default.
     ///   - expectedSize: the input's size, if known, to size the output buffer.
+    ///   - sink: receives the compressed bytes as they are produced (at most
+    ///     ``Gzip/chunkSize`` at a time), instead of their being collected for ``finish()``.
     /// - Throws: ``GzipError`` `zlib` for an invalid level.
-    init(level: Int32, expectedSize: Int = 0) throws(GzipError) {
+    init(
+        level: Int32,
+        expectedSize: Int = 0,
+        sink: ((UnsafeRawBufferPointer) throws -> Void)? = nil
+    ) throws(GzipError) {
+        self.sink = sink
         stream = .allocate(capacity: 1)
         stream.initialize(to: z_stream())
         buffer = .allocate(capacity: Gzip.chunkSize)
@@ -124,7 +135,9 @@ final class GzipCompressor {
             // harmless).
             throw GzipError(.zlib, "deflateInit2 failed with status \(status) (level \(level) must be -1...9)")
         }
-        output.reserveCapacity(level == 0 ? expectedSize + expectedSize / 8192 * 5 + 64 : expectedSize / 2 + 64)
+        if sink == nil {
+            output.reserveCapacity(level == 0 ? expectedSize + expectedSize / 8192 * 5 + 64 : expectedSize / 2 + 64)
+        }
     }
 
     deinit {
@@ -136,7 +149,7 @@ final class GzipCompressor {
     /// Compresses more input; a failure is kept and thrown by ``finish()``, so that callers can
     /// feed buffers from non-throwing closures.
     func append(_ bytes: UnsafeRawBufferPointer) {
-        guard failure == nil else { return }
+        guard failure == nil, sinkFailure == nil else { return }
         do {
             try feed(bytes)
         } catch {
@@ -147,25 +160,26 @@ final class GzipCompressor {
     private func feed(_ bytes: UnsafeRawBufferPointer) throws(GzipError) {
         guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
         var offset = 0
-        while offset < bytes.count {
+        while offset < bytes.count && sinkFailure == nil {
             let count = min(Gzip.chunkSize, bytes.count - offset)
             stream.pointee.next_in = UnsafeMutablePointer(mutating: (base + offset).assumingMemoryBound(to: Bytef.self))
             stream.pointee.avail_in = uInt(count)
             offset += count
             repeat {
                 try run(Z_NO_FLUSH)
-            } while stream.pointee.avail_in > 0
+            } while stream.pointee.avail_in > 0 && sinkFailure == nil
         }
     }
 
-    /// Ends the stream (CRC-32 and length) and returns all of it.
+    /// Ends the stream (CRC-32 and length) and returns all of it (nothing, with a sink: check
+    /// ``sinkFailure`` then).
     func finish() throws(GzipError) -> Data {
         precondition(!finished, "finish called twice")
         if let failure { throw failure }
         finished = true
         stream.pointee.next_in = nil
         stream.pointee.avail_in = 0
-        while try run(Z_FINISH) != Z_STREAM_END {}
+        while sinkFailure == nil, try run(Z_FINISH) != Z_STREAM_END {}
         return output
     }
 
@@ -174,7 +188,18 @@ final class GzipCompressor {
         stream.pointee.next_out = buffer
         stream.pointee.avail_out = uInt(Gzip.chunkSize)
         let status = deflate(stream, flush)
-        output.append(buffer, count: Gzip.chunkSize - Int(stream.pointee.avail_out))
+        let produced = Gzip.chunkSize - Int(stream.pointee.avail_out)
+        if let sink {
+            if sinkFailure == nil && produced > 0 {
+                do {
+                    try sink(UnsafeRawBufferPointer(start: buffer, count: produced))
+                } catch {
+                    sinkFailure = error
+                }
+            }
+        } else {
+            output.append(buffer, count: produced)
+        }
         switch status {
         case Z_OK, Z_STREAM_END, Z_BUF_ERROR:
             return status

@@ -11,42 +11,45 @@ import Foundation
 /// Thin wrappers over `open`, `read`, `write`, `fsync` and `close` that retry on `EINTR` and report
 /// failures as ``AtomicFileError`` naming the path the caller cares about.
 enum POSIXFile {
-    /// Creates `path` (which must not exist), writes `data` to it and fsyncs it.
+    /// Creates `path` (which must not exist), lets `contents` write to it, fsyncs it and closes it.
     ///
     /// - Parameters:
     ///   - path: The file to create.
-    ///   - data: The bytes to write.
     ///   - reportedPath: The path named in errors (the destination, not the temporary file).
-    /// - Throws: ``AtomicFileError`` with code `createTemporary`, `write` or `sync`.
-    static func create(_ path: String, contents data: Data, reportedPath: String) throws(AtomicFileError) {
+    ///   - contents: Writes the file's bytes, in as many pieces as it likes.
+    /// - Throws: What `contents` throws, or ``AtomicFileError`` with code `createTemporary`,
+    ///   `write` or `sync`.
+    static func create(_ path: String, reportedPath: String, contents: (FileWriter) throws -> Void) throws {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw AtomicFileError(.createTemporary, path: reportedPath, errno: errno) }
-        try writeAndClose(descriptor, data, reportedPath: reportedPath)
+        try fill(descriptor, reportedPath: reportedPath, contents: contents)
     }
 
     /// Linux's `O_TMPFILE`: an unnamed file in a directory, which vanishes if the process dies
     /// before it is linked to a name.
     static let unnamedFlag: Int32 = 0o20000000 | O_DIRECTORY
 
-    /// Writes `data` to a new file at `path` through an unnamed file (`O_TMPFILE`), fsynced and
-    /// then linked to its name, so that no partial or temporary file is ever visible, even if the
-    /// process is killed.
+    /// Creates a new file at `path` through an unnamed file (`O_TMPFILE`): `contents` writes it,
+    /// it is fsynced and then linked to its name, so that no partial or temporary file is ever
+    /// visible, even if the process is killed.
     ///
     /// - Parameters:
     ///   - path: The file to create; it must not exist.
-    ///   - data: The bytes to write.
     ///   - directory: `path`'s directory.
     ///   - reportedPath: The path named in errors.
-    ///   - sync: Whether to fsync the data before linking it (otherwise the caller syncs later).
+    ///   - sync: Whether to fsync the data before linking it (otherwise the caller syncs later;
+    ///     the data's writeback is started at once).
+    ///   - contents: Writes the file's bytes, in as many pieces as it likes.
     /// - Returns: `false` when the file system has no unnamed files (nothing was written).
-    /// - Throws: ``AtomicFileError`` for failures to write, sync or link (`EEXIST` included).
+    /// - Throws: What `contents` throws, or ``AtomicFileError`` for failures to write, sync or
+    ///   link (`EEXIST` included).
     static func createUnnamed(
         _ path: String,
-        contents data: Data,
         directory: String,
         reportedPath: String,
-        sync: Bool = true
-    ) throws(AtomicFileError) -> Bool {
+        sync: Bool = true,
+        contents: (FileWriter) throws -> Void
+    ) throws -> Bool {
         #if os(Linux)
             let descriptor = open(directory, unnamedFlag | O_WRONLY | O_CLOEXEC, 0o644)
             guard descriptor >= 0 else {
@@ -55,7 +58,8 @@ enum POSIXFile {
             }
             let link = "/proc/self/fd/\(descriptor)"
             do {
-                try writeAndClose(descriptor, data, reportedPath: reportedPath, keepOpen: true, sync: sync)
+                try fill(descriptor, reportedPath: reportedPath, keepOpen: true, sync: sync, contents: contents)
+                if !sync { startWriteback(descriptor) }
             } catch {
                 close(descriptor)
                 throw error
@@ -70,27 +74,57 @@ enum POSIXFile {
         #endif
     }
 
-    /// Writes all of `data` to an open file, fsyncs it and closes it (unless `keepOpen`).
-    private static func writeAndClose(
-        _ descriptor: Int32,
-        _ data: Data,
-        reportedPath: String,
-        keepOpen: Bool = false,
-        sync: Bool = true
-    ) throws(AtomicFileError) {
-        var failure: AtomicFileError?
-        data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-            guard let base = raw.baseAddress else { return }
+    /// Writes bytes to an open file, retrying on `EINTR` and after short writes.
+    struct FileWriter {
+        let descriptor: Int32
+        /// The path named in errors.
+        let reportedPath: String
+
+        /// Writes all of `bytes`.
+        ///
+        /// - Throws: ``AtomicFileError`` with code `write`.
+        func write(_ bytes: UnsafeRawBufferPointer) throws(AtomicFileError) {
+            guard let base = bytes.baseAddress else { return }
             var offset = 0
-            while offset < raw.count {
-                let written = write(descriptor, base + offset, raw.count - offset)
+            while offset < bytes.count {
+                let written = Glibc.write(descriptor, base + offset, bytes.count - offset)
                 if written < 0 {
                     if errno == EINTR { continue }
-                    failure = AtomicFileError(.write, path: reportedPath, errno: errno)
-                    return
+                    throw AtomicFileError(.write, path: reportedPath, errno: errno)
                 }
                 offset += written
             }
+        }
+
+        /// Writes all of `data`.
+        ///
+        /// - Throws: ``AtomicFileError`` with code `write`.
+        func write(_ data: Data) throws(AtomicFileError) {
+            var failure: AtomicFileError?
+            data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
+                do throws(AtomicFileError) {
+                    try write(bytes)
+                } catch {
+                    failure = error
+                }
+            }
+            if let failure { throw failure }
+        }
+    }
+
+    /// Lets `contents` write to an open file, fsyncs it and closes it (unless `keepOpen`).
+    private static func fill(
+        _ descriptor: Int32,
+        reportedPath: String,
+        keepOpen: Bool = false,
+        sync: Bool = true,
+        contents: (FileWriter) throws -> Void
+    ) throws {
+        var failure: (any Error)?
+        do {
+            try contents(FileWriter(descriptor: descriptor, reportedPath: reportedPath))
+        } catch {
+            failure = error
         }
         if failure == nil && sync && fsync(descriptor) != 0 {
             failure = AtomicFileError(.sync, path: reportedPath, errno: errno)
@@ -136,6 +170,24 @@ enum POSIXFile {
             throw AtomicFileError(.sync, path: path, errno: errno)
         }
     }
+
+    /// Starts writing a file's dirty pages to disk without waiting for them (Linux
+    /// `sync_file_range(SYNC_FILE_RANGE_WRITE)`, looked up like `syncfs`; nothing where it is
+    /// missing), so that a later ``syncFileSystem(of:)`` finds most of a batch already written.
+    ///
+    /// It promises nothing about durability: failures are ignored, the batch sync reports them.
+    ///
+    /// - Parameter descriptor: An open, written file.
+    static func startWriteback(_ descriptor: Int32) {
+        typealias SyncFileRange = @convention(c) (Int32, Int64, Int64, UInt32) -> Int32
+        guard let symbol = syncFileRange else { return }
+        let syncFileRangeWrite: UInt32 = 2
+        _ = unsafeBitCast(symbol, to: SyncFileRange.self)(descriptor, 0, 0, syncFileRangeWrite)
+    }
+
+    /// `sync_file_range`, or `nil` where the C library has none.
+    private nonisolated(unsafe) static let syncFileRange = dlsym(
+        UnsafeMutableRawPointer(bitPattern: 0), "sync_file_range")
 
     /// Opens `path` for reading and closes it again, to report a missing or unreadable file clearly.
     ///
