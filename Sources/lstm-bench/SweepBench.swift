@@ -3,9 +3,10 @@ import RunnerKit
 
 /// The 200-trial seed sweep: scaling over workers, scheduling overhead, and what storage adds.
 ///
-/// The machine's speed drifts (shared virtual CPUs), so each round runs the three variants back
-/// to back (one worker, two workers, two workers with storage) and the ratios are taken within a
-/// round; the figures printed are the medians over the rounds.
+/// The machine's speed drifts (shared virtual CPUs), so each round runs every variant back to back
+/// (one and two workers; each bare, storing rows and curves only, and storing rows, curves and
+/// final checkpoints) and the ratios are taken within a round; the figures printed are the medians
+/// over the rounds, and for storage also the ratio of the fastest runs (the least disturbed).
 enum SweepBench {
     static func run(specPath: String, quick: Bool) -> [String: Any] {
         print("\n== seed sweep: \(specPath) ==")
@@ -21,12 +22,20 @@ enum SweepBench {
         let rounds = quick ? 3 : 5
         var one: [Scheduler.Summary] = []
         var two: [Scheduler.Summary] = []
-        var stored: [Double] = []
+        var withoutCheckpoints = spec
+        withoutCheckpoints.checkpoints.final = false
+        // stored[jobs - 1] = (rows and curves only, with checkpoints), one entry per round.
+        var stored: [(rows: [Double], checkpoints: [Double])] = [([], []), ([], [])]
         for _ in 0..<rounds {
-            one.append(Scheduler(jobs: 1).run(trials) { _, _ in })
-            two.append(Scheduler(jobs: 2).run(trials) { _, _ in })
-            guard let seconds = storedSweep(spec, jobs: 2) else { return [:] }
-            stored.append(seconds)
+            for jobs in 1...2 {
+                let bare = Scheduler(jobs: jobs).run(trials) { _, _ in }
+                if jobs == 1 { one.append(bare) } else { two.append(bare) }
+                guard let rows = storedSweep(withoutCheckpoints, jobs: jobs),
+                    let checkpoints = storedSweep(spec, jobs: jobs)
+                else { return [:] }
+                stored[jobs - 1].rows.append(rows)
+                stored[jobs - 1].checkpoints.append(checkpoints)
+            }
         }
         func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
         var record: [String: Any] = ["trials": trials.count, "rounds": rounds]
@@ -59,18 +68,33 @@ enum SweepBench {
             )
         )
         record["speedup_jobs2"] = speedup
-        let added = zip(stored, two).map { ($0 - $1.seconds) / $1.seconds }
-        let median = median(added)
-        print(
-            String(
-                format:
-                    "storage (SQLite rows, curves, %@ checkpoints), jobs 2: +%.1f%% wall (target < 10%%; per round %@)",
-                spec.checkpoints.final ? "final" : "no",
-                median * 100,
-                added.map { String(format: "%+.1f%%", $0 * 100) }.joined(separator: ", ")
-            )
-        )
-        record["storage"] = ["added": median, "with_seconds": stored, "without_seconds": two.map(\.seconds), "jobs": 2]
+        let checkpointsLabel = "rows, curves and \(spec.checkpoints.final ? "final" : "no") checkpoints"
+        var storage: [String: Any] = [:]
+        for (jobs, bare) in [(1, one), (2, two)] {
+            let without = bare.map(\.seconds)
+            var figures: [String: Any] = ["without_seconds": without]
+            for (label, key, samples) in [
+                ("SQLite rows and curves", "rows", stored[jobs - 1].rows),
+                (checkpointsLabel, "checkpoints", stored[jobs - 1].checkpoints),
+            ] {
+                let added = zip(samples, without).map { ($0 - $1) / $1 }
+                let fastest = (samples.min() ?? 0) / (without.min() ?? 1) - 1
+                print(
+                    String(
+                        format:
+                            "storage (%@), jobs %d: %+.1f%% wall, fastest vs fastest %+.1f%% (target < 10%%; per round %@)",
+                        label,
+                        jobs,
+                        median(added) * 100,
+                        fastest * 100,
+                        added.map { String(format: "%+.1f%%", $0 * 100) }.joined(separator: ", ")
+                    )
+                )
+                figures[key] = ["added": median(added), "fastest_added": fastest, "with_seconds": samples]
+            }
+            storage["jobs\(jobs)"] = figures
+        }
+        record["storage"] = storage
         return record
     }
 

@@ -6,7 +6,7 @@ import RunnerKit
 // against references run in the same invocation, and writes them all to results/bench.json.
 //
 //   lstm-bench [--reference PATH/lstm_numpy.py] [--output results/bench.json] [--flags "..."]
-//              [--sweep experiments/seed-sweep.json] [--quick] [--report-only] [--keep-report-db DIR]
+//              [--sweep experiments/seed-sweep.json] [--quick] [--report-only] [--sweep-only] [--keep-report-db DIR]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 @MainActor func option(_ name: String) -> String? {
@@ -23,6 +23,11 @@ var record: [String: Any] = ["machine": Bench.machine(flags: flags)]
 print(
     "lstm-bench on \((record["machine"] as? [String: Any])?["cpu"] ?? "?"), flags: \(flags.isEmpty ? "(none)" : flags)")
 
+if arguments.contains("--sweep-only") {
+    record["sweep"] = SweepBench.run(specPath: option("--sweep") ?? "experiments/seed-sweep.json", quick: quick)
+    Bench.write(record, to: outputPath)
+    exit(0)
+}
 if arguments.contains("--report-only") {
     record["report"] = ReportBench.run(quick: quick, keep: option("--keep-report-db"))
     Bench.write(record, to: outputPath)
