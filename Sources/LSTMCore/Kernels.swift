@@ -115,7 +115,7 @@ enum Kernels {
     ///
     /// Each output starts from zero and adds its terms one at a time, `r` ascending or (when
     /// `descending`) descending: the two are different fixed orders, and the caller fixes which
-    /// one each step uses. The blocking over `j` (32, then 8, then 1 columns) changes only which
+    /// one each step uses. The blocking over `j` (32, then 8, 4 and 1 columns) changes only which
     /// outputs are computed together.
     ///
     /// - Complexity: `rows * count` multiplies and adds.
@@ -167,6 +167,18 @@ enum Kernels {
             }
             store(a, to: out + j)
             j += 8
+        }
+        while j + 4 <= count {
+            var a = SIMD4<Double>()
+            var w = base + j
+            var r = first
+            for _ in 0..<rows {
+                a = a + UnsafeRawPointer(w).loadUnaligned(as: SIMD4<Double>.self) * SIMD4(repeating: v[r])
+                w += stride
+                r += advance
+            }
+            UnsafeMutableRawPointer(out + j).storeBytes(of: a, as: SIMD4<Double>.self)
+            j += 4
         }
         while j < count {
             var s = 0.0

@@ -39,8 +39,8 @@ if arguments.contains("--report-only") {
 print("\n== reference workload: H=100, X=50, T=4, 100 iterations, float64, SGD lr 0.1 ==")
 // Swift and NumPy run in alternating rounds (this machine's speed drifts), at least 20 timed
 // runs each; the ratio is taken within each round and its median printed.
-let rounds = quick ? 2 : 4
-let perRound = quick ? 3 : 7
+let rounds = quick ? 2 : 8
+let perRound = quick ? 3 : 5
 let numpyPerRound = quick ? 3 : 5
 var times: [Double] = []
 var numpyTimes: [Double] = []
