@@ -114,6 +114,7 @@ public struct SweepRunner: Sendable {
         let registry = self.registry
         let retry = options.retryFailed
         let folder = store.url.deletingLastPathComponent()
+        let snapshotted = CheckpointFiles.runsWithSnapshots(folder: folder)
         let checkpointSettings = Dictionary(runnable.map { ($0.trial.runID, $0.checkpoints) }) { first, _ in first }
         let counts = Mutex([RunStatus: Int]())
         let failures = Mutex([String]())
@@ -192,9 +193,10 @@ public struct SweepRunner: Sendable {
                             try store.release(trial.runID)
                             return
                         }
+                        let settings = checkpointSettings[trial.runID] ?? .standard
                         let written = try CheckpointFiles.write(
                             result,
-                            settings: checkpointSettings[trial.runID] ?? .standard,
+                            settings: settings,
                             folder: folder,
                             deferSync: true
                         )
@@ -208,7 +210,11 @@ public struct SweepRunner: Sendable {
                             ),
                             beforeFlush: syncCheckpoints
                         )
-                        CheckpointFiles.removeSnapshots(runID: trial.runID, folder: folder)
+                        // Only runs that snapshot now or did before have snapshots to remove
+                        // (listing the folder after every run would cost time growing with the sweep).
+                        if settings.every > 0 || snapshotted.contains(trial.runID) {
+                            CheckpointFiles.removeSnapshots(runID: trial.runID, folder: folder)
+                        }
                     } catch {
                         counts.withLock {
                             $0[result.status, default: 0] -= 1

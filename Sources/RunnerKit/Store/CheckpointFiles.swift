@@ -147,6 +147,13 @@ public enum CheckpointFiles {
         return nil
     }
 
+    /// The ids of the runs that have every-N snapshots in the folder.
+    static func runsWithSnapshots(folder: URL) -> Set<String> {
+        let directory = folder.appendingPathComponent("checkpoints")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return Set(names.compactMap { name in name.range(of: ".iter-").map { String(name[..<$0.lowerBound]) } })
+    }
+
     /// Removes a run's every-N snapshots (once it has finished).
     static func removeSnapshots(runID: String, folder: URL) {
         let directory = folder.appendingPathComponent("checkpoints")

@@ -375,4 +375,32 @@ import Testing
             #expect(left.allSatisfy { !$0.contains(".iter-") })
         }
     }
+
+    @Test func snapshotsLeftByAnEarlierSpecAreRemovedEvenWhenTheSpecNoLongerSnapshots() throws {
+        try withTemporaryDirectory { directory in
+            let loaded = try SpecLoader().load(path: try writeSpec(tinySpec(iterations: 20), in: directory))
+            let trial = try loaded.trials()[0]
+            let start = Trial(config: trial.config).initialState()
+            _ = Trial(config: trial.config).run(
+                from: start,
+                snapshotEvery: 10,
+                onSnapshot: { snapshot in
+                    try? CheckpointFiles.writeSnapshot(
+                        snapshot, trial: trial, trainingSet: start.trainingSet, folder: directory, level: 0)
+                },
+                shouldStop: { false }
+            )
+            #expect(CheckpointFiles.runsWithSnapshots(folder: directory) == [trial.runID])
+            let store = try ResultStore(path: directory.appendingPathComponent("runs.sqlite").path)
+            let outcome = try SweepRunner(specs: [loaded], store: store, options: .init(jobs: 1)).run(stop: StopFlag())
+            {
+                _ in nil
+            }
+            #expect(outcome.counts == [.completed: 1])
+            #expect(CheckpointFiles.runsWithSnapshots(folder: directory).isEmpty)
+            let left = try FileManager.default.contentsOfDirectory(
+                atPath: directory.appendingPathComponent("checkpoints").path)
+            #expect(left == ["\(trial.runID).ckpt.gz"])
+        }
+    }
 }
