@@ -94,21 +94,24 @@ public final class ResultStore: Sendable {
             }
         }
         do {
-            queue = try DatabaseQueue(path: path, configuration: configuration)
-            try queue.writeWithoutTransaction { db in
-                let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
-                if readOnly {
-                    if version > StoreSchema.currentVersion {
-                        try StoreSchema.migrate(db, file: path)
+            queue = try Self.openRetryingWhileBusy { () throws -> DatabaseQueue in
+                let queue = try DatabaseQueue(path: path, configuration: configuration)
+                try queue.writeWithoutTransaction { db in
+                    let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+                    if readOnly {
+                        if version > StoreSchema.currentVersion {
+                            try StoreSchema.migrate(db, file: path)
+                        }
+                        return
                     }
-                    return
-                }
-                if version < StoreSchema.currentVersion || version > StoreSchema.currentVersion {
-                    try db.inTransaction(.immediate) {
-                        try StoreSchema.migrate(db, file: path)
-                        return .commit
+                    if version < StoreSchema.currentVersion || version > StoreSchema.currentVersion {
+                        try db.inTransaction(.immediate) {
+                            try StoreSchema.migrate(db, file: path)
+                            return .commit
+                        }
                     }
                 }
+                return queue
             }
         } catch let error as StoreError {
             throw error
@@ -121,6 +124,24 @@ public final class ResultStore: Sendable {
                 .badPath, file: path, "cannot be written (\(error.message ?? "read-only")); choose another --db.")
         } catch {
             throw StoreError(.sqlite, file: path, "\(error)")
+        }
+    }
+
+    /// Runs `open` again while it fails with `SQLITE_BUSY`, for up to about ten seconds.
+    ///
+    /// Two processes that open a new database at the same moment race to switch it to WAL and to
+    /// create the schema. SQLite answers one of them `SQLITE_BUSY` at once, without calling the
+    /// busy handler, when waiting could deadlock (a connection holding a shared lock asking for
+    /// an exclusive one, as `PRAGMA journal_mode = WAL` does); the remedy is to close and retry.
+    static func openRetryingWhileBusy<T>(_ open: () throws -> T) throws -> T {
+        var attempt = 0
+        while true {
+            do {
+                return try open()
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && attempt < 200 {
+                attempt += 1
+                Thread.sleep(forTimeInterval: 0.002 * Double(min(attempt, 25)))
+            }
         }
     }
 

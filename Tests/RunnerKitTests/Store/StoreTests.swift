@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import LSTMCore
+import Synchronization
 import Testing
 
 @testable import RunnerKit
@@ -97,6 +98,25 @@ import Testing
             let outcome = try Self.sweep(tinySpec(sweep: #"{"seed": [0, 1]}"#), in: directory)
             #expect(outcome.counts == [.completed: 1])
             #expect(try store.curve(id)?.count == 30)
+        }
+    }
+
+    @Test func storesOpeningOneNewDatabaseAtOnceAllSucceed() throws {
+        // The race two `runner run` processes started together run: creating the file, switching
+        // it to WAL and migrating it, from several connections at the same moment.
+        try withTemporaryDirectory { directory in
+            for round in 0..<20 {
+                let path = directory.appendingPathComponent("race-\(round).sqlite").path
+                let failures = Mutex([String]())
+                DispatchQueue.concurrentPerform(iterations: 6) { _ in
+                    do {
+                        _ = try ResultStore(path: path, environment: .unrecorded)
+                    } catch {
+                        failures.withLock { $0.append("\(error)") }
+                    }
+                }
+                #expect(failures.withLock { $0 } == [], "round \(round)")
+            }
         }
     }
 
