@@ -96,15 +96,16 @@ enum Bench {
     }
 
     /// `FLOPs` of one training run of the LSTM, counted analytically (matrix work only: the
-    /// elementwise gate arithmetic is O(H·T) and left out):
-    /// per iteration, forward `2·4H·(X+H)·T`, backward `2·4H·H·(T−1)` (only the h part of
+    /// elementwise gate arithmetic is O(H·T) and left out), as the code performs it:
+    /// per iteration, forward `2·4H·X·T + 2·4H·H·(T−1)` (the input projection of every step, and
+    /// `W_h h(t-1)` from t = 1, since h(-1) = 0), backward `2·4H·H·(T−1)` (only the h part of
     /// d[x, h], and none at t = 0), weight gradient `2·4H·(X+H)·T`, update `2·4H·(X+H)`.
     static func flops(hidden h: Int, input x: Int, steps t: Int, iterations: Int) -> Double {
         let rows = Double(4 * h)
         let columns = Double(x + h)
-        let perIteration =
-            2 * rows * columns * Double(t) + 2 * rows * Double(h) * Double(t - 1) + 2 * rows * columns * Double(t)
-            + 2 * rows * columns
+        let forward = 2 * rows * Double(x) * Double(t) + 2 * rows * Double(h) * Double(t - 1)
+        let backward = 2 * rows * Double(h) * Double(t - 1)
+        let perIteration = forward + backward + 2 * rows * columns * Double(t) + 2 * rows * columns
         return perIteration * Double(iterations)
     }
 }
