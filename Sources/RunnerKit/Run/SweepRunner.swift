@@ -171,7 +171,9 @@ public struct SweepRunner: Sendable {
                 )
             },
             record: { trial, outcome in
-                let finished = ResultStore.timestamp()
+                // Both ends are taken here, as the trial ends: the writer may get to the row later.
+                let finishedAt = Date()
+                let finished = ResultStore.timestamp(finishedAt)
                 let result: TrialResult
                 do {
                     result = try outcome.get()
@@ -204,7 +206,7 @@ public struct SweepRunner: Sendable {
                             ResultStore.FinishedRun(
                                 result: result,
                                 checkpoint: written,
-                                started: ResultStore.timestamp(Date(timeIntervalSinceNow: -result.trainingSeconds)),
+                                started: ResultStore.timestamp(finishedAt - result.trainingSeconds),
                                 finished: finished,
                                 duration: result.trainingSeconds
                             ),

@@ -51,6 +51,28 @@ import Testing
         }
     }
 
+    @Test func everyRunStartsBeforeItFinishesByItsDuration() throws {
+        // Tiny, quick runs with large checkpoints, so the writer falls behind the trainers.
+        try withTemporaryDirectory { directory in
+            let outcome = try Self.sweep(
+                tinySpec(
+                    sweep: #"{"seed": {"range": [0, 60]}}"#, extra: #""model": {"hiddenSize": 120}"#, iterations: 1),
+                in: directory)
+            #expect(outcome.counts[.completed] == 60)
+            let store = try ResultStore(path: directory.appendingPathComponent("runs.sqlite").path, readOnly: true)
+            let format = ISO8601DateFormatter()
+            format.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            for run in try store.runs(ofExperiment: "tiny") {
+                let started = try #require(run.started.flatMap(format.date(from:)), "\(run.started ?? "nil")")
+                let finished = try #require(run.finished.flatMap(format.date(from:)), "\(run.finished ?? "nil")")
+                let duration = try #require(run.duration)
+                #expect(
+                    started <= finished, "\(run.id): started \(run.started ?? "") after finished \(run.finished ?? "")")
+                #expect(abs(finished.timeIntervalSince(started) - duration) < 0.002, "\(run.id)")
+            }
+        }
+    }
+
     @Test func runningASpecAgainSkipsCompletedRuns() throws {
         try withTemporaryDirectory { directory in
             let spec = tinySpec(sweep: #"{"seed": [0, 1, 2, 3]}"#)
