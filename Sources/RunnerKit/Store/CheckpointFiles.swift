@@ -20,7 +20,16 @@ public enum CheckpointFiles {
     static func finalName(_ runID: String) -> String { "checkpoints/\(runID).ckpt.gz" }
     static func initialName(_ runID: String) -> String { "checkpoints/\(runID).initial.ckpt.gz" }
     static func snapshotName(_ runID: String, iteration: Int) -> String {
-        "checkpoints/\(runID).iter-\(String(format: "%08d", iteration)).ckpt.gz"
+        "checkpoints/\(runID)\(snapshotMarker)\(String(format: "%08d", iteration)).ckpt.gz"
+    }
+    /// What separates the run id from the iteration in a snapshot's name.
+    static let snapshotMarker = ".iter-"
+
+    /// The names of the files in a database folder's `checkpoints/` (none when it is missing),
+    /// and that folder.
+    static func listing(folder: URL) -> (directory: URL, names: [String]) {
+        let directory = folder.appendingPathComponent("checkpoints")
+        return (directory, (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [])
     }
 
     /// The data a checkpoint carries besides the parameters: `inputs` `[N, T, X]`, `targets`
@@ -122,10 +131,9 @@ public enum CheckpointFiles {
 
     /// The latest readable every-N snapshot of a run, to resume from.
     static func latestSnapshot(runID: String, config: TrialConfig, folder: URL) -> TrainingSnapshot? {
-        let directory = folder.appendingPathComponent("checkpoints")
-        let prefix = "\(runID).iter-"
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [])
-            .filter { $0.hasPrefix(prefix) && $0.hasSuffix(".ckpt.gz") }.sorted().reversed()
+        let (directory, all) = listing(folder: folder)
+        let prefix = runID + snapshotMarker
+        let names = all.filter { $0.hasPrefix(prefix) && $0.hasSuffix(".ckpt.gz") }.sorted().reversed()
         for name in names {
             guard let checkpoint = try? Checkpoint.read(from: directory.appendingPathComponent(name)),
                 checkpoint.header.config == config.canonicalJSON,
@@ -149,16 +157,16 @@ public enum CheckpointFiles {
 
     /// The ids of the runs that have every-N snapshots in the folder.
     static func runsWithSnapshots(folder: URL) -> Set<String> {
-        let directory = folder.appendingPathComponent("checkpoints")
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        return Set(names.compactMap { name in name.range(of: ".iter-").map { String(name[..<$0.lowerBound]) } })
+        Set(
+            listing(folder: folder).names.compactMap { name in
+                name.range(of: snapshotMarker).map { String(name[..<$0.lowerBound]) }
+            })
     }
 
     /// Removes a run's every-N snapshots (once it has finished).
     static func removeSnapshots(runID: String, folder: URL) {
-        let directory = folder.appendingPathComponent("checkpoints")
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        for name in names where name.hasPrefix("\(runID).iter-") {
+        let (directory, names) = listing(folder: folder)
+        for name in names where name.hasPrefix(runID + snapshotMarker) {
             try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
         }
     }
