@@ -62,7 +62,7 @@ test: deps
 
 bench: deps
 	$(SWIFT) build $(RELEASE_FLAGS) --product lstm-bench
-	.build/release/lstm-bench --reference ../shared/reference/lstm_numpy.py --output results/bench.json --flags "$(RELEASE_FLAGS)"
+	.build/release/lstm-bench --reference scripts/reference/lstm_numpy.py --output results/bench.json --flags "$(RELEASE_FLAGS)"
 
 lint:
 	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests

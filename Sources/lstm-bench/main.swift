@@ -13,7 +13,7 @@ let arguments = Array(CommandLine.arguments.dropFirst())
     guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return nil }
     return arguments[index + 1]
 }
-let referencePath = option("--reference") ?? "../shared/reference/lstm_numpy.py"
+let referencePath = option("--reference") ?? "scripts/reference/lstm_numpy.py"
 let outputPath = option("--output") ?? "results/bench.json"
 let flags = option("--flags") ?? ""
 let quick = arguments.contains("--quick")

@@ -9,7 +9,7 @@ struct Train: ParsableCommand {
         discussion: """
             Prints the loss of every iteration (the loss of the forward pass before that \
             iteration's update) and, at the end, each target next to the prediction of the \
-            trained network. The flags match ../shared/reference/lstm_numpy.py, so the two can \
+            trained network. The flags match scripts/reference/lstm_numpy.py, so the two can \
             be compared side by side.
             """
     )

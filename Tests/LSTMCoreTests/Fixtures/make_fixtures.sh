@@ -3,11 +3,11 @@
 #   bash Tests/LSTMCoreTests/Fixtures/make_fixtures.sh
 # The initial weights come from the project's own seeded generator (`runner train --save-init`);
 # every expected number comes from an independent implementation: the NumPy reference
-# (../shared/reference/lstm_numpy.py) for loss curves, mpmath at 60 digits for the tiny cell.
+# (scripts/reference/lstm_numpy.py, written from the README's equations) for loss curves, mpmath at 60 digits for the tiny cell.
 set -euo pipefail
 here=Tests/LSTMCoreTests/Fixtures
 runner=${RUNNER:-.build/debug/runner}
-reference=../shared/reference/lstm_numpy.py
+reference=scripts/reference/lstm_numpy.py
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 

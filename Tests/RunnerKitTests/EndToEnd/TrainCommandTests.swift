@@ -102,8 +102,7 @@ import Testing
                 ["export", run.id, "--format", "json", "--initial", "-o", "init.json", "--db", "runs.sqlite"],
                 in: directory)
             #expect(result.status == 0)
-            let reference = RunnerCLI.packageRoot.deletingLastPathComponent().appendingPathComponent(
-                "shared/reference/lstm_numpy.py")
+            let reference = RunnerCLI.packageRoot.appendingPathComponent("scripts/reference/lstm_numpy.py")
             let output = try runProgram(
                 "python3",
                 [
