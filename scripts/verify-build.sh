@@ -9,13 +9,18 @@ debug=$(realpath "$1")
 release=$(realpath "$2")
 work=$(mktemp -d /tmp/lstm-verify-build.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-cat >"$work/spec.json" <<'SPEC'
+# Two experiments: without clipping (plain SGD then takes the fused update, the headline kernel)
+# and with it (the separate gradient buffer and the clipped step), each over every cell output,
+# loss and optimizer.
+for clip in none 5.0; do
+    if [ "$clip" = none ]; then name=verify-build clipping=""; else name=verify-build-clipped clipping=", \"clipNorm\": $clip"; fi
+    cat >"$work/$name.json" <<SPEC
 {
-  "name": "verify-build",
-  "description": "Both cell outputs, both losses, three optimizers, clipping: every code path.",
+  "name": "$name",
+  "description": "Both cell outputs, both losses, three optimizers (clipNorm: $clip).",
   "task": { "plugin": "sequence", "inputSize": 20, "targets": [-0.5, 0.2, 0.1, -0.5] },
   "model": { "hiddenSize": 37 },
-  "training": { "iterations": 40, "learningRate": 0.05, "clipNorm": 5.0 },
+  "training": { "iterations": 40, "learningRate": 0.05$clipping },
   "sweep": {
     "model.cellOutput": ["identity", "tanh"],
     "training.loss": ["h0-squared", "mse-readout"],
@@ -23,9 +28,10 @@ cat >"$work/spec.json" <<'SPEC'
   }
 }
 SPEC
+done
 cd "$work"
-"$debug" run spec.json --db debug.sqlite --quiet >/dev/null
-"$release" run spec.json --db release.sqlite --quiet >/dev/null
+"$debug" run verify-build.json verify-build-clipped.json --db debug.sqlite --quiet >/dev/null
+"$release" run verify-build.json verify-build-clipped.json --db release.sqlite --quiet >/dev/null
 query='SELECT id, status, checkpoint_sha256, curve_sha256 FROM runs ORDER BY id'
 sqlite3 debug.sqlite "$query" >debug.txt
 sqlite3 release.sqlite "$query" >release.txt
@@ -35,6 +41,8 @@ if ! diff -u debug.txt release.txt; then
 fi
 runs=$(wc -l <debug.txt)
 # Cross-check: each build re-trains the other's recorded runs.
-"$release" verify verify-build --db debug.sqlite | tail -n 1
-"$debug" verify verify-build --db release.sqlite | tail -n 1
+for experiment in verify-build verify-build-clipped; do
+    "$release" verify "$experiment" --db debug.sqlite | tail -n 1
+    "$debug" verify "$experiment" --db release.sqlite | tail -n 1
+done
 echo "verify-build: $runs runs identical in the debug ($("$debug" show "$(head -c 12 debug.txt)" --db debug.sqlite | sed -n 's/^build *//p')) and release ($("$release" show "$(head -c 12 release.txt)" --db release.sqlite | sed -n 's/^build *//p')) builds"
