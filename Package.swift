@@ -39,7 +39,7 @@ let package = Package(
         ),
         .executableTarget(name: "lstm-bench", dependencies: ["LSTMCore", "RunnerKit"]),
         .testTarget(name: "LSTMCoreTests", dependencies: ["LSTMCore"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "RunnerKitTests", dependencies: ["RunnerKit"]),
+        .testTarget(name: "RunnerKitTests", dependencies: ["RunnerKit"], resources: [.copy("Fixtures")]),
     ]
 )
 
