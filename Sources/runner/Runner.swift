@@ -1,13 +1,31 @@
 import ArgumentParser
+import RunnerKit
 
 @main
 struct Runner: ParsableCommand {
+    /// The release this code belongs to; `runner --version` adds the exact code it was built from.
+    static let version = "0.5.0"
+
     static let configuration = CommandConfiguration(
         commandName: "runner",
         abstract: "Train sweeps of small LSTMs, reproducibly, and report on them.",
+        discussion: "runner --version prints the version, the code commit and the build.",
         subcommands: [
             Run.self, Report.self, Compare.self, Plot.self, Show.self, Verify.self, Export.self, Predict.self,
             Merge.self, Train.self, Plugins.self,
         ]
     )
+
+    /// Handles `--version` before parsing (the code commit is looked up only then), else runs the
+    /// command line.
+    static func main() {
+        if Array(CommandLine.arguments.dropFirst()) == ["--version"] {
+            let environment = RunEnvironment.current
+            print(
+                "runner \(version) (code \(environment.codeVersion); \(environment.buildConfig); \(environment.toolchain))"
+            )
+            return
+        }
+        main(nil)
+    }
 }
