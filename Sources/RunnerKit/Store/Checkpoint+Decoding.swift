@@ -1,20 +1,62 @@
 import Foundation
 
 extension Checkpoint {
-    /// Reads and verifies the checkpoint file at `url`.
+    /// Reads and verifies the checkpoint file at `url`: every checkpoint read goes through here.
     ///
-    /// - Parameter url: The `.ckpt.gz` file.
+    /// Only a regular file is read, and no more than its size (a link to `/dev/zero` is refused).
+    /// A checkpoint read for a recorded run must be that run's: its header's `runID` must be
+    /// `runID` and its payload digest the one the database recorded, so that a file copied over
+    /// another run's is refused instead of being taken for it.
+    ///
+    /// - Parameters:
+    ///   - url: The `.ckpt.gz` file.
+    ///   - runID: The run the file must belong to, if known.
+    ///   - payloadSHA256: The payload digest recorded for it, if known.
     /// - Returns: The checkpoint.
-    /// - Throws: ``CheckpointError`` naming the file: `io` when it cannot be read, else what
+    /// - Throws: ``CheckpointError`` naming the file: `io` when it cannot be read or is not a
+    ///   regular file, `wrongRun` when it belongs to another run or result, else what
     ///   ``decode(_:file:)`` throws.
-    public static func read(from url: URL) throws(CheckpointError) -> Checkpoint {
+    public static func read(
+        from url: URL,
+        runID: String? = nil,
+        payloadSHA256: String? = nil
+    ) throws(CheckpointError) -> Checkpoint {
         let data: Data
         do {
             data = try POSIXFile.readAll(url.path)
         } catch {
             throw CheckpointError(.io, file: url.relativePath, message: error.summary)
         }
-        return try decode(data, file: url.relativePath)
+        let checkpoint = try decode(data, file: url.relativePath)
+        try checkpoint.check(runID: runID, payloadSHA256: payloadSHA256, file: url.relativePath)
+        return checkpoint
+    }
+
+    /// Checks that a decoded checkpoint is the one recorded for a run.
+    ///
+    /// - Parameters:
+    ///   - runID: The run it must belong to, if known.
+    ///   - payloadSHA256: The payload digest recorded for it, if known.
+    ///   - file: The path to name in errors.
+    /// - Throws: ``CheckpointError`` `wrongRun`.
+    func check(runID: String?, payloadSHA256: String?, file: String) throws(CheckpointError) {
+        if let runID, header.runID != runID {
+            throw CheckpointError(
+                .wrongRun,
+                file: file,
+                message: "it holds run \(header.runID)'s checkpoint, not run \(runID)'s (a file was copied or moved "
+                    + "over it); restore run \(runID)'s own file from a copy."
+            )
+        }
+        if let payloadSHA256, header.payloadSHA256.lowercased() != payloadSHA256.lowercased() {
+            throw CheckpointError(
+                .wrongRun,
+                file: file,
+                message: "it holds payload \(header.payloadSHA256.prefix(12)), but the database recorded "
+                    + "\(payloadSHA256.prefix(12)) for run \(header.runID) (the file was replaced by another "
+                    + "result); restore the run's own file from a copy."
+            )
+        }
     }
 
     /// Decompresses and verifies a checkpoint file's bytes.
