@@ -81,13 +81,26 @@ public enum NPZ {
     ///   `.npy` array or whose CRC-32 does not match its data, `unsupported` for a
     ///   dtype other than `<f8`, `<i8`, `|b1` or for Fortran order.
     public static func read(from url: URL) throws(NPZError) -> [NamedArray] {
-        let file = url.relativePath
+        let data: Data
+        do {
+            data = try POSIXFile.readAll(url.path)
+        } catch {
+            throw NPZError(.io, file: url.relativePath, message: error.summary)
+        }
+        return try read(data: data, file: url.relativePath)
+    }
+
+    /// Reads every array of an `.npz` file's bytes, in the archive's order.
+    ///
+    /// - Parameters:
+    ///   - data: The file's bytes.
+    ///   - file: The path to name in errors.
+    /// - Returns: The arrays, named after their entries without `.npy`.
+    /// - Throws: ``NPZError`` as ``read(from:)`` does.
+    public static func read(data: Data, file: String) throws(NPZError) -> [NamedArray] {
         let archive: Archive
         do {
-            try POSIXFile.checkReadable(url.path)
-            archive = try Archive(url: url, accessMode: .read)
-        } catch let error as AtomicFileError {
-            throw NPZError(.io, file: file, message: error.summary)
+            archive = try Archive(data: data, accessMode: .read)
         } catch {
             throw NPZError(
                 .notAnArchive,

@@ -189,6 +189,15 @@ extension ResultStore {
         }
     }
 
+    /// The names of the experiments that hold a run.
+    public func experiments(holding runID: String) throws(StoreError) -> [String] {
+        try read { db in
+            try String.fetchAll(
+                db, sql: "SELECT experiment FROM experiment_runs WHERE run_id = ? ORDER BY experiment",
+                arguments: [runID])
+        }
+    }
+
     /// The runs of an experiment, in trial order.
     public func runs(ofExperiment name: String) throws(StoreError) -> [RunRecord] {
         try read { db in
