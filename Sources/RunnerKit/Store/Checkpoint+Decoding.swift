@@ -122,7 +122,7 @@ extension Checkpoint {
     /// Gunzips `data`, translating gzip's errors into checkpoint errors.
     private static func decompress(_ data: Data, file: String) throws(CheckpointError) -> Data {
         do {
-            return try Gzip.decompress(data)
+            return try Gzip.decompress(data, limit: declaredLength())
         } catch {
             switch error.code {
             case .notGzip:
@@ -156,6 +156,36 @@ extension Checkpoint {
             case .zlib:
                 throw CheckpointError(.io, file: file, message: "decompression failed: \(error.message).")
             }
+        }
+    }
+
+    /// The largest header this reader accepts: real ones are a few kilobytes.
+    static let maximumHeaderLength = 1 << 24
+
+    /// The length the contents declare, worked out as they are decompressed: the prefix, then
+    /// the header it announces, then the payload that header lists. Contents that cannot declare
+    /// a length (another magic, a header too long or not JSON) are stopped where they are, for
+    /// ``decode(contents:file:)`` to say what is wrong.
+    private static func declaredLength() -> (Data) -> Int {
+        var known: Int?
+        return { contents in
+            if let known { return known }
+            guard contents.count >= prefixLength else { return prefixLength }
+            guard contents.prefix(magic.count).elementsEqual(magic) else { return contents.count }
+            let headerLength = contents.withUnsafeBytes {
+                UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: 12, as: UInt64.self))
+            }
+            guard headerLength <= UInt64(maximumHeaderLength) else { return contents.count }
+            let headerEnd = prefixLength + Int(headerLength)
+            guard contents.count >= headerEnd else { return headerEnd }
+            let json = contents.subdata(in: contents.startIndex + prefixLength..<contents.startIndex + headerEnd)
+            guard let header = try? JSONDecoder().decode(CheckpointHeader.self, from: json),
+                let counts = try? elementCounts(of: header, file: ""),
+                counts.reduce(0, +) <= (Int.max - headerEnd) / 8
+            else { return contents.count }
+            let total = headerEnd + 8 * counts.reduce(0, +)
+            known = total
+            return total
         }
     }
 
@@ -193,7 +223,7 @@ extension Checkpoint {
         }
         let headerLength = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 12, as: UInt64.self))
         let available = bytes.count - prefixLength
-        guard headerLength <= UInt64(available) else {
+        guard headerLength <= UInt64(min(available, maximumHeaderLength)) else {
             throw CheckpointError(
                 .badHeader,
                 file: file,

@@ -118,3 +118,27 @@ import Testing
         }
     }
 }
+
+/// Decompression is bounded by what a checkpoint's header declares.
+@Suite struct CheckpointBoundTests {
+    @Test func aStreamThatInflatesBeyondItsHeaderIsCutOffWhereTheHeaderEnds() throws {
+        let checkpoint = try CheckpointTests.makeCheckpoint()
+        let payload = Checkpoint.payload(of: checkpoint.arrays)
+        let flood = 16 << 20
+        // 16 MiB of zeros after the declared payload: a few kilobytes once compressed.
+        let compressed = try Gzip.compress(
+            try CheckpointTests.frame(checkpoint, payload: payload + Data(count: flood)), level: 1)
+        let error = #expect(throws: CheckpointError.self) { try Checkpoint.decode(compressed, file: "bomb.ckpt.gz") }
+        #expect(error?.code == .payloadMismatch)
+        #expect(error?.message.contains("(too many)") == true, "\(String(describing: error))")
+        // Stopped about one buffer past the declared end, not after all the stream holds.
+        #expect(error?.message.contains("but \(payload.count + flood) bytes") == false)
+    }
+
+    @Test func gzipStopsOnceTheOutputPassesItsLimit() throws {
+        let compressed = try Gzip.compress(Data(count: 4 * Gzip.chunkSize), level: 1)
+        let output = try Gzip.decompress(compressed) { _ in 10 }
+        #expect(output.count > 10 && output.count <= Gzip.chunkSize)
+        #expect(try Gzip.decompress(compressed) { _ in 4 * Gzip.chunkSize }.count == 4 * Gzip.chunkSize)
+    }
+}
