@@ -140,6 +140,29 @@ enum Immutable {
     }
 
     @Test(.enabled(if: Immutable.isAvailable, Immutable.skipMessage))
+    func aWriteAheadLogWithChangesOnReadOnlyMediaIsNamed() throws {
+        try withTemporaryDirectory { directory in
+            // Copied while a writer had it open: the database and its -wal, no -shm.
+            let store = try VerifyTests.recorded(in: directory)
+            let media = directory.appendingPathComponent("media", isDirectory: true)
+            try FileManager.default.createDirectory(at: media, withIntermediateDirectories: false)
+            for name in ["runs.sqlite", "runs.sqlite-wal"] {
+                try FileManager.default.copyItem(
+                    at: directory.appendingPathComponent(name), to: media.appendingPathComponent(name))
+            }
+            let database = media.appendingPathComponent("runs.sqlite").path
+            try Immutable.with([database, database + "-wal", media.path]) {
+                let result = try RunnerCLI.run(["report", "--db", database], in: directory)
+                #expect(result.status == 64)
+                #expect(result.stderr.hasPrefix("error: \(database): cannot be opened for reading"), "\(result.stderr)")
+                #expect(result.stderr.contains("its write-ahead log \(database)-wal holds changes"))
+                #expect(result.stderr.filter { $0 == "\n" }.count == 1)
+            }
+            _ = store
+        }
+    }
+
+    @Test(.enabled(if: Immutable.isAvailable, Immutable.skipMessage))
     func aLeftoverReadOnlyWriteAheadLogIsNamedWithTheFix() throws {
         try withTemporaryDirectory { directory in
             let database = directory.appendingPathComponent("runs.sqlite").path

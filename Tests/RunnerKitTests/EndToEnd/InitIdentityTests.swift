@@ -36,6 +36,11 @@ import Testing
             let run = try store.runs(ofExperiment: "by-prefix")[0]
             #expect(run.configJSON.contains(#""init":"\#(first.id)""#))
             #expect(try store.runs(ofExperiment: "by-full").map(\.id) == [run.id])
+            // --dry-run shows the id the run is recorded under.
+            let dryRun = try RunnerCLI.run(
+                ["run", directory.appendingPathComponent("by-prefix.json").path, "--dry-run", "--db", "runs.sqlite"],
+                in: directory)
+            #expect(dryRun.stdout.contains("run \(run.id)"), "\(dryRun.stdout)")
         }
     }
 
