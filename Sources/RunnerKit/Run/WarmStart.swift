@@ -125,7 +125,7 @@ struct WarmStart: Sendable {
     /// The parameters a source names and its canonical text: a `.ckpt.gz` file, an `.npz` file
     /// (each read once: the digest is of the bytes the parameters come from), or a run id (prefix).
     func load(_ source: String) throws(SpecError) -> Resolved {
-        let file = store?.path ?? "model.init"
+        let file = store?.path ?? "(no results database)"
         func failure(_ text: String) -> SpecError {
             SpecError(.outOfRange, file: file, keyPath: "model.init", "is \"\(source)\"; \(text)")
         }
