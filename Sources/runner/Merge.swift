@@ -22,6 +22,7 @@ struct Merge: ParsableCommand {
         }
         do {
             // Check the inputs before creating the output, so a typo leaves no empty database behind.
+            try ResultStore.refuseMergingIntoItself(output: output, inputs: inputs)
             for input in inputs {
                 _ = try ResultStore(path: input, readOnly: true)
             }

@@ -53,13 +53,14 @@ struct Run: ParsableCommand {
             }
         }
         if dryRun {
+            // Run references in model.init are looked up in the database, when there is one.
+            let existing = FileManager.default.fileExists(atPath: db) ? try? ResultStore(path: db, readOnly: true) : nil
             for spec in loaded {
                 do {
                     let trials = try spec.trials()
-                    print(
-                        DryRunOutput.text(
-                            spec: spec, trials: selected.map { $0.select(trials) } ?? trials, shard: selected),
-                        terminator: "")
+                    let shown = try PlannedTrial.resolvingInit(
+                        selected.map { $0.select(trials) } ?? trials, store: existing)
+                    print(DryRunOutput.text(spec: spec, trials: shown, shard: selected), terminator: "")
                 } catch {
                     throw failure(error, usage: true)
                 }

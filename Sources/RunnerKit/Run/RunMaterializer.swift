@@ -28,16 +28,42 @@ public struct RunMaterializer: Sendable {
         public var retrained: Bool
     }
 
-    /// The state a run started from: drawn from its seed, or its `model.init` source.
+    /// The state a run started from: drawn from its seed, or its `model.init` source (a file
+    /// recorded by its digest is looked for among the `model.init` files its experiments' specs
+    /// name, and must still have that digest).
     ///
     /// - Throws: ``SpecError`` when the stored config or its `model.init` cannot be used.
     public func initialState(of run: RunRecord) throws(SpecError) -> (TrialConfig, InitialState) {
         let config = try run.config(schema: ConfigSchema(registry: registry))
         let trial = PlannedTrial(index: 0, config: config, runID: run.id, swept: [:])
-        if let state = try WarmStart(store: store, registry: registry).resolve([trial])[run.id] {
+        let candidates = config.initSource?.hasPrefix(WarmStart.digestPrefix) == true ? initFiles(of: run) : []
+        if let state = try WarmStart(store: store, registry: registry).recordedState(of: trial, candidates: candidates)
+        {
             return (config, state)
         }
         return (config, Trial(config: config, registry: registry).initialState())
+    }
+
+    /// The `model.init` values (fixed or swept) of the specs of every experiment holding `run`.
+    private func initFiles(of run: RunRecord) -> [String] {
+        let names = (try? store.experiments(holding: run.id)) ?? [run.experiment]
+        var files: [String] = []
+        for name in names {
+            guard let record = try? store.experiment(name),
+                let spec = try? SpecLoader(schema: ConfigSchema(registry: registry)).load(
+                    data: Data(record.specText.utf8), file: record.specFile, force: true)
+            else { continue }
+            if case .object(let model)? = spec.base["model"], case .string(let file)? = model["init"] {
+                files.append(file)
+            }
+            for axis in spec.axes {
+                guard let column = axis.paths.firstIndex(of: "model.init") else { continue }
+                for point in axis.values where column < point.count {
+                    if case .string(let file) = point[column] { files.append(file) }
+                }
+            }
+        }
+        return files
     }
 
     /// The final parameters and data of a finished run.

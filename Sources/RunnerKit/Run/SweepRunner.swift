@@ -69,16 +69,28 @@ public struct SweepRunner: Sendable {
         var checkpoints: ExperimentSpec.Checkpoints
     }
 
-    /// Expands the experiments into their trials (this shard's, when sharded), in order.
+    /// Expands the experiments into their trials (this shard's, when sharded), in order, with
+    /// `model.init` resolved (see ``WarmStart``): the run ids are those the runs are recorded under.
     ///
-    /// - Throws: ``SpecError`` for an invalid combination of sweep values.
+    /// - Throws: ``SpecError`` for an invalid combination of sweep values or an unusable `model.init`.
     public func plannedTrials() throws(SpecError) -> [(spec: ExperimentSpec, trials: [PlannedTrial])] {
+        try plan().planned
+    }
+
+    /// ``plannedTrials()`` and the initial states of the trials that name `model.init`.
+    private func plan() throws(SpecError) -> (
+        planned: [(spec: ExperimentSpec, trials: [PlannedTrial])], states: [String: InitialState]
+    ) {
         var planned: [(spec: ExperimentSpec, trials: [PlannedTrial])] = []
+        var states: [String: InitialState] = [:]
+        let warmStart = WarmStart(store: store, registry: registry)
         for spec in specs {
             let trials = try spec.trials()
-            planned.append((spec, options.shard.map { $0.select(trials) } ?? trials))
+            let resolved = try warmStart.canonicalize(options.shard.map { $0.select(trials) } ?? trials)
+            planned.append((spec, resolved.trials))
+            states.merge(resolved.states) { first, _ in first }
         }
-        return planned
+        return (planned, states)
     }
 
     /// Runs everything that is not finished yet.
@@ -90,7 +102,8 @@ public struct SweepRunner: Sendable {
     /// - Throws: ``SpecError`` (bad sweep combinations, unusable `model.init`), ``StoreError``.
     public func run(stop: StopFlag, progress: (Int) -> ProgressReporter?) throws -> Outcome {
         var outcome = Outcome()
-        let planned = try plannedTrials()
+        // Every model.init is read and checked before anything is written.
+        let (planned, initialStates) = try plan()
         var jobs: [Job] = []
         var seen: Set<String> = []
         for (spec, trials) in planned {
@@ -100,7 +113,6 @@ public struct SweepRunner: Sendable {
             }
         }
         outcome.trials = jobs.count
-        let initialStates = try WarmStart(store: store, registry: registry).resolve(jobs.map(\.trial))
         outcome.recovered = try store.recoverAbandonedRuns().count
         AtomicFile.removeStaleTemporaries(in: store.checkpointDirectory)
         let statuses = try store.statuses(of: jobs.map(\.trial.runID))

@@ -25,6 +25,9 @@ public struct AtomicFileError: Error, CustomStringConvertible, Sendable {
         case rename
         /// The file could not be opened or read.
         case read
+        /// The path names something other than a regular file (a device, a FIFO, a directory),
+        /// which is not read: `/dev/zero` would never end.
+        case notRegularFile
     }
 
     /// The step that failed.
@@ -86,6 +89,8 @@ public struct AtomicFileError: Error, CustomStringConvertible, Sendable {
             "cannot move the new file into place: \(reason); check the directory's permissions, then retry."
         case .read:
             "cannot read the file: \(reason); check the path and its permissions."
+        case .notRegularFile:
+            "is \(reason), not a regular file, and is not read; give the path of a file."
         }
     }
 }

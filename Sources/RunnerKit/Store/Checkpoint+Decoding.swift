@@ -1,20 +1,62 @@
 import Foundation
 
 extension Checkpoint {
-    /// Reads and verifies the checkpoint file at `url`.
+    /// Reads and verifies the checkpoint file at `url`: every checkpoint read goes through here.
     ///
-    /// - Parameter url: The `.ckpt.gz` file.
+    /// Only a regular file is read, and no more than its size (a link to `/dev/zero` is refused).
+    /// A checkpoint read for a recorded run must be that run's: its header's `runID` must be
+    /// `runID` and its payload digest the one the database recorded, so that a file copied over
+    /// another run's is refused instead of being taken for it.
+    ///
+    /// - Parameters:
+    ///   - url: The `.ckpt.gz` file.
+    ///   - runID: The run the file must belong to, if known.
+    ///   - payloadSHA256: The payload digest recorded for it, if known.
     /// - Returns: The checkpoint.
-    /// - Throws: ``CheckpointError`` naming the file: `io` when it cannot be read, else what
+    /// - Throws: ``CheckpointError`` naming the file: `io` when it cannot be read or is not a
+    ///   regular file, `wrongRun` when it belongs to another run or result, else what
     ///   ``decode(_:file:)`` throws.
-    public static func read(from url: URL) throws(CheckpointError) -> Checkpoint {
+    public static func read(
+        from url: URL,
+        runID: String? = nil,
+        payloadSHA256: String? = nil
+    ) throws(CheckpointError) -> Checkpoint {
         let data: Data
         do {
             data = try POSIXFile.readAll(url.path)
         } catch {
             throw CheckpointError(.io, file: url.relativePath, message: error.summary)
         }
-        return try decode(data, file: url.relativePath)
+        let checkpoint = try decode(data, file: url.relativePath)
+        try checkpoint.check(runID: runID, payloadSHA256: payloadSHA256, file: url.relativePath)
+        return checkpoint
+    }
+
+    /// Checks that a decoded checkpoint is the one recorded for a run.
+    ///
+    /// - Parameters:
+    ///   - runID: The run it must belong to, if known.
+    ///   - payloadSHA256: The payload digest recorded for it, if known.
+    ///   - file: The path to name in errors.
+    /// - Throws: ``CheckpointError`` `wrongRun`.
+    func check(runID: String?, payloadSHA256: String?, file: String) throws(CheckpointError) {
+        if let runID, header.runID != runID {
+            throw CheckpointError(
+                .wrongRun,
+                file: file,
+                message: "it holds run \(header.runID)'s checkpoint, not run \(runID)'s (a file was copied or moved "
+                    + "over it); restore run \(runID)'s own file from a copy."
+            )
+        }
+        if let payloadSHA256, header.payloadSHA256.lowercased() != payloadSHA256.lowercased() {
+            throw CheckpointError(
+                .wrongRun,
+                file: file,
+                message: "it holds payload \(header.payloadSHA256.prefix(12)), but the database recorded "
+                    + "\(payloadSHA256.prefix(12)) for run \(header.runID) (the file was replaced by another "
+                    + "result); restore the run's own file from a copy."
+            )
+        }
     }
 
     /// Decompresses and verifies a checkpoint file's bytes.
@@ -80,7 +122,7 @@ extension Checkpoint {
     /// Gunzips `data`, translating gzip's errors into checkpoint errors.
     private static func decompress(_ data: Data, file: String) throws(CheckpointError) -> Data {
         do {
-            return try Gzip.decompress(data)
+            return try Gzip.decompress(data, limit: declaredLength())
         } catch {
             switch error.code {
             case .notGzip:
@@ -114,6 +156,36 @@ extension Checkpoint {
             case .zlib:
                 throw CheckpointError(.io, file: file, message: "decompression failed: \(error.message).")
             }
+        }
+    }
+
+    /// The largest header this reader accepts: real ones are a few kilobytes.
+    static let maximumHeaderLength = 1 << 24
+
+    /// The length the contents declare, worked out as they are decompressed: the prefix, then
+    /// the header it announces, then the payload that header lists. Contents that cannot declare
+    /// a length (another magic, a header too long or not JSON) are stopped where they are, for
+    /// ``decode(contents:file:)`` to say what is wrong.
+    private static func declaredLength() -> (Data) -> Int {
+        var known: Int?
+        return { contents in
+            if let known { return known }
+            guard contents.count >= prefixLength else { return prefixLength }
+            guard contents.prefix(magic.count).elementsEqual(magic) else { return contents.count }
+            let headerLength = contents.withUnsafeBytes {
+                UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: 12, as: UInt64.self))
+            }
+            guard headerLength <= UInt64(maximumHeaderLength) else { return contents.count }
+            let headerEnd = prefixLength + Int(headerLength)
+            guard contents.count >= headerEnd else { return headerEnd }
+            let json = contents.subdata(in: contents.startIndex + prefixLength..<contents.startIndex + headerEnd)
+            guard let header = try? JSONDecoder().decode(CheckpointHeader.self, from: json),
+                let counts = try? elementCounts(of: header, file: ""),
+                counts.reduce(0, +) <= (Int.max - headerEnd) / 8
+            else { return contents.count }
+            let total = headerEnd + 8 * counts.reduce(0, +)
+            known = total
+            return total
         }
     }
 
@@ -151,7 +223,7 @@ extension Checkpoint {
         }
         let headerLength = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 12, as: UInt64.self))
         let available = bytes.count - prefixLength
-        guard headerLength <= UInt64(available) else {
+        guard headerLength <= UInt64(min(available, maximumHeaderLength)) else {
             throw CheckpointError(
                 .badHeader,
                 file: file,

@@ -23,6 +23,9 @@ public struct CheckpointError: Error, CustomStringConvertible, Sendable {
         case shapeMismatch
         /// The file could not be read or written.
         case io
+        /// A valid checkpoint, but not the one the database recorded for the run: another run's
+        /// (the header's `runID` differs) or another result (the payload digest differs).
+        case wrongRun
     }
 
     /// What is wrong.

@@ -135,7 +135,7 @@ public enum CheckpointFiles {
         let prefix = runID + snapshotMarker
         let names = all.filter { $0.hasPrefix(prefix) && $0.hasSuffix(".ckpt.gz") }.sorted().reversed()
         for name in names {
-            guard let checkpoint = try? Checkpoint.read(from: directory.appendingPathComponent(name)),
+            guard let checkpoint = try? Checkpoint.read(from: directory.appendingPathComponent(name), runID: runID),
                 checkpoint.header.config == config.canonicalJSON,
                 let parameters = try? checkpoint.parameters(),
                 let losses = checkpoint["losses"]?.values,

@@ -26,12 +26,17 @@ public enum Gzip {
 
     /// Decompresses one gzip member and checks its CRC-32 and length.
     ///
-    /// - Parameter data: A complete gzip stream, and nothing after it.
-    /// - Returns: The original bytes.
+    /// - Parameters:
+    ///   - data: A complete gzip stream, and nothing after it.
+    ///   - limit: Given the output so far, the most bytes the whole output may have (what the
+    ///     contents declare, once their header is in); decompression stops, returning the output
+    ///     so far unchecked, as soon as there is more. A stream that inflates without end (a
+    ///     "zip bomb") thus costs no more than what its header declares.
+    /// - Returns: The original bytes (or, past `limit`, the first of them).
     /// - Throws: ``GzipError``: `notGzip` when `data` lacks the gzip magic, `truncated` when the
     ///   stream ends early (including empty `data`), `corrupted` for malformed data or a wrong
     ///   CRC-32 or length, `trailingData` for bytes after the stream.
-    public static func decompress(_ data: Data) throws(GzipError) -> Data {
+    public static func decompress(_ data: Data, limit: ((Data) -> Int)? = nil) throws(GzipError) -> Data {
         if data.isEmpty {
             throw GzipError(.truncated, "the data is empty")
         }
@@ -67,6 +72,7 @@ public enum Gzip {
                     stream.pointee.avail_out = uInt(chunkSize)
                     let status = inflate(stream, Z_NO_FLUSH)
                     output.append(buffer, count: chunkSize - Int(stream.pointee.avail_out))
+                    if let limit, output.count > limit(output) { return output }
                     let inputExhausted = stream.pointee.avail_in == 0 && offset == input.count
                     switch status {
                     case Z_STREAM_END:

@@ -47,11 +47,25 @@ extension NPZ {
     /// - Returns: the fused parameters.
     /// - Throws: ``NPZError`` for unreadable files; `invalidArray` for missing or misshapen arrays.
     public static func parameters(from url: URL) throws(NPZError) -> LSTMParameters {
-        let arrays = try read(from: url)
+        try parameters(of: try read(from: url), file: url.relativePath)
+    }
+
+    /// Reads parameters from an `.npz` file's bytes (see ``parameters(from:)``).
+    ///
+    /// - Parameters:
+    ///   - data: the file's bytes.
+    ///   - file: the path to name in errors.
+    /// - Returns: the fused parameters.
+    /// - Throws: ``NPZError`` as ``parameters(from:)`` does.
+    public static func parameters(data: Data, file: String) throws(NPZError) -> LSTMParameters {
+        try parameters(of: try read(data: data, file: file), file: file)
+    }
+
+    private static func parameters(of arrays: [NamedArray], file: String) throws(NPZError) -> LSTMParameters {
         func array(_ name: String) throws(NPZError) -> NamedArray {
             guard let found = arrays.first(where: { $0.name == name }) else {
                 throw NPZError(
-                    .invalidArray, file: url.relativePath, array: name,
+                    .invalidArray, file: file, array: name,
                     message: "is missing; the file needs wg, wi, wf, wo, bg, bi, bf, bo.")
             }
             return found
@@ -62,7 +76,7 @@ extension NPZ {
             let w = try array("w\(gate.name)")
             guard w.shape.count == 2, w.shape[0] >= 1, w.shape[1] > w.shape[0] else {
                 throw NPZError(
-                    .invalidArray, file: url.relativePath, array: w.name,
+                    .invalidArray, file: file, array: w.name,
                     message: "has shape \(w.shape); it must be [H, X+H].")
             }
             weights[gate] = stride(from: 0, to: w.values.count, by: w.shape[1]).map {
@@ -73,7 +87,7 @@ extension NPZ {
         let readout = arrays.first { $0.name == "readout" }?.values ?? []
         guard let parameters = LSTMParameters(gateWeights: weights, gateBias: bias, readout: readout) else {
             throw NPZError(
-                .invalidArray, file: url.relativePath, array: nil,
+                .invalidArray, file: file, array: nil,
                 message: "the gate arrays' shapes disagree: each w* must be [H, X+H] and each b* [H].")
         }
         return parameters

@@ -76,17 +76,31 @@ public enum NPZ {
     ///
     /// - Parameter url: The `.npz` file.
     /// - Returns: The arrays, named after their entries without `.npy`.
-    /// - Throws: ``NPZError``: `io` when the file cannot be opened, `notAnArchive` when it is not a
-    ///   ZIP file, `malformed` for an entry that is not a valid `.npy` array, `unsupported` for a
+    /// - Throws: ``NPZError``: `io` when the file cannot be opened or is not a regular file,
+    ///   `notAnArchive` when it is not a ZIP file, `malformed` for an entry that is not a valid
+    ///   `.npy` array or whose CRC-32 does not match its data, `unsupported` for a
     ///   dtype other than `<f8`, `<i8`, `|b1` or for Fortran order.
     public static func read(from url: URL) throws(NPZError) -> [NamedArray] {
-        let file = url.relativePath
+        let data: Data
+        do {
+            data = try POSIXFile.readAll(url.path)
+        } catch {
+            throw NPZError(.io, file: url.relativePath, message: error.summary)
+        }
+        return try read(data: data, file: url.relativePath)
+    }
+
+    /// Reads every array of an `.npz` file's bytes, in the archive's order.
+    ///
+    /// - Parameters:
+    ///   - data: The file's bytes.
+    ///   - file: The path to name in errors.
+    /// - Returns: The arrays, named after their entries without `.npy`.
+    /// - Throws: ``NPZError`` as ``read(from:)`` does.
+    public static func read(data: Data, file: String) throws(NPZError) -> [NamedArray] {
         let archive: Archive
         do {
-            try POSIXFile.checkReadable(url.path)
-            archive = try Archive(url: url, accessMode: .read)
-        } catch let error as AtomicFileError {
-            throw NPZError(.io, file: file, message: error.summary)
+            archive = try Archive(data: data, accessMode: .read)
         } catch {
             throw NPZError(
                 .notAnArchive,
@@ -109,8 +123,9 @@ public enum NPZ {
             let name = String(path.dropLast(4))
             var contents = Data()
             contents.reserveCapacity(Int(clamping: min(entry.uncompressedSize, 1 << 30)))
+            let checksum: CRC32
             do {
-                _ = try archive.extract(entry) { chunk in contents.append(chunk) }
+                checksum = try archive.extract(entry) { chunk in contents.append(chunk) }
             } catch {
                 throw NPZError(
                     .malformed,
@@ -119,8 +134,25 @@ public enum NPZ {
                     message: "the entry cannot be extracted (\(error)); the file is damaged: write it again."
                 )
             }
+            // ZIPFoundation computes the CRC-32 of what it extracts but leaves the comparison to
+            // the caller; numpy.load refuses a mismatch ("Bad CRC-32"), and so does this reader.
+            guard checksum == entry.checksum else {
+                throw NPZError(
+                    .malformed,
+                    file: file,
+                    array: name,
+                    message: "the entry's CRC-32 is \(Self.hex(checksum)) but the archive records "
+                        + "\(Self.hex(entry.checksum)); the file is damaged: write it again."
+                )
+            }
             arrays.append(try NPYFormat.decode(contents, name: name, file: file))
         }
         return arrays
+    }
+
+    /// A CRC-32 as eight hex digits.
+    private static func hex(_ checksum: CRC32) -> String {
+        let digits = String(checksum, radix: 16)
+        return String(repeating: "0", count: max(0, 8 - digits.count)) + digits
     }
 }

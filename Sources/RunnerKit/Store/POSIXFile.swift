@@ -189,37 +189,101 @@ enum POSIXFile {
     private nonisolated(unsafe) static let syncFileRange = dlsym(
         UnsafeMutableRawPointer(bitPattern: 0), "sync_file_range")
 
-    /// Opens `path` for reading and closes it again, to report a missing or unreadable file clearly.
+    /// Opens `path` for reading and closes it again, to report a missing, unreadable or special
+    /// file (a device, a FIFO) clearly.
     ///
     /// - Parameter path: The file to check.
-    /// - Throws: ``AtomicFileError`` with code `read`.
+    /// - Throws: ``AtomicFileError`` with code `read` or `notRegularFile`.
     static func checkReadable(_ path: String) throws(AtomicFileError) {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        _ = try regularFileSize(path)
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard descriptor >= 0 else { throw AtomicFileError(.read, path: path, errno: errno) }
         close(descriptor)
     }
 
-    /// Reads the whole file at `path`.
+    /// Reads the whole regular file at `path`, at most the size it has when opened.
+    ///
+    /// The file is opened without blocking (a FIFO would wait for a writer) and refused unless it
+    /// is a regular file, so that a path to `/dev/zero` or a pipe, directly or through a symbolic
+    /// link, ends at once with an error instead of reading forever.
     ///
     /// - Parameter path: The file to read.
     /// - Returns: Its bytes.
-    /// - Throws: ``AtomicFileError`` with code `read`.
+    /// - Throws: ``AtomicFileError`` with code `read`, or `notRegularFile`.
     static func readAll(_ path: String) throws(AtomicFileError) -> Data {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        let size = try regularFileSize(path)
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard descriptor >= 0 else { throw AtomicFileError(.read, path: path, errno: errno) }
         defer { close(descriptor) }
-        var result = Data()
-        let chunkSize = 1 << 20
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: chunkSize, alignment: 16)
-        defer { buffer.deallocate() }
-        while true {
-            let count = read(descriptor, buffer, chunkSize)
+        // At most the size just found, even if the file were swapped for a device meanwhile.
+        var result = Data(count: size)
+        var filled = 0
+        while filled < size {
+            let count = result.withUnsafeMutableBytes { bytes in
+                bytes.baseAddress.map { read(descriptor, $0 + filled, size - filled) } ?? 0
+            }
             if count < 0 {
-                if errno == EINTR { continue }
+                if errno == EINTR || errno == EAGAIN { continue }
                 throw AtomicFileError(.read, path: path, errno: errno)
             }
-            if count == 0 { return result }
-            result.append(buffer.assumingMemoryBound(to: UInt8.self), count: count)
+            // The file shrank since it was looked at: what it holds now is all there is.
+            if count == 0 { break }
+            filled += count
         }
+        return filled == size ? result : result.prefix(filled)
+    }
+
+    /// The size of the file at `path` (symbolic links followed), after checking that it is a
+    /// regular file.
+    ///
+    /// - Throws: ``AtomicFileError`` `notRegularFile` naming the kind of file, or `read`.
+    static func regularFileSize(_ path: String) throws(AtomicFileError) -> Int {
+        let attributes: [FileAttributeKey: Any]
+        do {
+            attributes = try FileManager.default.attributesOfItem(
+                atPath: URL(fileURLWithPath: path).resolvingSymlinksInPath().path)
+        } catch {
+            // open(2)'s errno says best why (missing, a permission).
+            let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+            guard descriptor >= 0 else { throw AtomicFileError(.read, path: path, errno: errno) }
+            close(descriptor)
+            throw AtomicFileError(.read, path: path, reason: AtomicFileError.reason(of: error))
+        }
+        let type = attributes[.type] as? FileAttributeType
+        guard type == .typeRegular else {
+            throw AtomicFileError(.notRegularFile, path: path, reason: kind(of: type))
+        }
+        return (attributes[.size] as? NSNumber)?.intValue ?? 0
+    }
+
+    /// The kind of file a type describes, as a phrase: `a character device`.
+    static func kind(of type: FileAttributeType?) -> String {
+        switch type {
+        case .typeRegular?: "a regular file"
+        case .typeDirectory?: "a directory"
+        case .typeCharacterSpecial?: "a character device"
+        case .typeBlockSpecial?: "a block device"
+        case .typeSocket?: "a socket"
+        case .typeSymbolicLink?: "a symbolic link"
+        default: "a special file (a FIFO or a device)"
+        }
+    }
+
+    /// Device and inode of the file at `path` (symbolic links followed), or `nil` when it is missing.
+    static func identity(of path: String) -> [UInt64]? {
+        let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: resolved),
+            let device = (attributes[.systemNumber] as? NSNumber)?.uint64Value,
+            let inode = (attributes[.systemFileNumber] as? NSNumber)?.uint64Value
+        else { return nil }
+        return [device, inode]
+    }
+
+    /// The kind of the file at `path` (symbolic links followed), or `nil` when it is missing.
+    static func kind(ofFileAt path: String) -> (isRegular: Bool, kind: String)? {
+        let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: resolved) else { return nil }
+        let type = attributes[.type] as? FileAttributeType
+        return (type == .typeRegular, kind(of: type))
     }
 }

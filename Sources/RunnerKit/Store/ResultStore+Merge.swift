@@ -52,6 +52,9 @@ extension ResultStore {
     ///   each verified (gzip CRC-32, payload SHA-256, the run's recorded digest) and written
     ///   atomically; a file already there with the same payload is kept.
     ///
+    /// A database that a live `runner run` is training into (runs claimed, heartbeats fresh) is
+    /// refused, so that no claimed run is replaced and trained twice.
+    ///
     /// Everything happens in one transaction: when any input fails, the database is left as it
     /// was (checkpoint files are copied last, after every check passed; one already copied when a
     /// later copy fails stays, complete, and is reused by the next merge). Merging the same
@@ -60,24 +63,32 @@ extension ResultStore {
     /// - Parameter inputs: the databases to merge, in order.
     /// - Returns: what was merged, and warnings.
     /// - Throws: ``StoreError``: `badPath` for an input that cannot be opened or is this very
-    ///   database, `newerSchema`, `conflict`, `checkpoint` for a missing or damaged checkpoint
-    ///   file, `sqlite`.
+    ///   database (the same file by device and inode, under any path), `inUse` when a live
+    ///   `runner run` holds runs of this database, `newerSchema`, `conflict`, `checkpoint` for a
+    ///   missing or damaged checkpoint file, `sqlite`.
     /// - Complexity: one input's rows (curves included) are held in memory at a time.
     @discardableResult
     public func merge(_ inputs: [String]) throws(StoreError) -> MergeSummary {
-        let ownFile = url.resolvingSymlinksInPath().standardizedFileURL.path
+        try Self.refuseMergingIntoItself(output: path, inputs: inputs)
         var sources: [ResultStore] = []
         for input in inputs {
-            let source = try ResultStore(path: input, readOnly: true, environment: environment)
-            if source.url.resolvingSymlinksInPath().standardizedFileURL.path == ownFile {
-                throw StoreError(
-                    .badPath, file: input, "is the output database itself; give it once, as the first argument.")
-            }
-            sources.append(source)
+            sources.append(try ResultStore(path: input, readOnly: true, environment: environment))
         }
         var summary = MergeSummary()
         summary.inputs = sources.count
         try write { db in
+            // A run that a live `runner run` holds must not be replaced under it (its result would
+            // be dropped, or the run trained twice). The check is inside the merge's immediate
+            // transaction, so no claim can be taken between it and the merge.
+            let live = try Self.liveClaims(db, host: environment.host)
+            if let (_, owner) = live.first {
+                let owners = Set(live.map(\.1)).sorted()
+                throw StoreError(
+                    .inUse, file: path,
+                    "\(live.count) run\(live.count == 1 ? " is" : "s are") being trained into this database by "
+                        + "\(owners.count == 1 ? owner : owners.joined(separator: ", ")) (runner run); nothing was "
+                        + "merged. Wait for that run to finish, then merge again.")
+            }
             var plan = CopyPlan()
             for source in sources {
                 let snapshot = try source.read { try MergeSnapshot(db: $0, file: source.path) }
@@ -87,6 +98,25 @@ extension ResultStore {
             try plan.execute(into: self, summary: &summary)
         }
         return summary
+    }
+}
+
+extension ResultStore {
+    /// Refuses an input that is the output database itself: the same file by identity (device
+    /// and inode), not by path, since a hard link, a symbolic link or a bind mount names it under
+    /// another path (and opened there, without its `-wal` file, it reads as another database).
+    ///
+    /// - Parameters:
+    ///   - output: the database merged into (it may not exist yet).
+    ///   - inputs: the databases to merge.
+    /// - Throws: ``StoreError`` `badPath` naming the input.
+    public static func refuseMergingIntoItself(output: String, inputs: [String]) throws(StoreError) {
+        guard let own = POSIXFile.identity(of: output) else { return }
+        for input in inputs where POSIXFile.identity(of: input) == own {
+            throw StoreError(
+                .badPath, file: input,
+                "is the output database itself (the same file as \(output)); give it once, as the first argument.")
+        }
     }
 }
 
@@ -440,6 +470,7 @@ private struct CopyPlan {
                             + "not the recorded \(expected); it belongs to another result. Nothing was merged."
                     )
                 }
+                try checkpoint.check(runID: copy.runID, payloadSHA256: nil, file: copy.source.path)
             } catch let error as StoreError {
                 throw error
             } catch {
@@ -469,7 +500,6 @@ private struct CopyPlan {
     /// Whether `target` is a valid checkpoint (gzip CRC-32 and payload SHA-256 checked) of the run,
     /// with the recorded payload when there is one.
     private static func holds(_ target: URL, runID: String, expectedSHA256: String?) -> Bool {
-        guard let present = try? Checkpoint.read(from: target), present.header.runID == runID else { return false }
-        return expectedSHA256.map { present.header.payloadSHA256 == $0 } ?? true
+        (try? Checkpoint.read(from: target, runID: runID, payloadSHA256: expectedSHA256)) != nil
     }
 }

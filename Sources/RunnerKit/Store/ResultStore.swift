@@ -43,6 +43,14 @@ public final class ResultStore: Sendable {
 
     /// Opens (creating when missing, unless `readOnly`) a results database and migrates it.
     ///
+    /// Only lstm-runner's own databases are opened: a new database is stamped with
+    /// ``applicationID`` (`PRAGMA application_id`); one made before the stamp is recognised by
+    /// its tables (and stamped when opened for writing). Another program's SQLite file, an empty
+    /// file opened for reading, and anything that is not a regular file (`/dev/null`, a FIFO) are
+    /// refused. A read-only open needs no write access: on read-only media, where SQLite cannot
+    /// create the `-shm` file that WAL mode reads through, the file is opened as immutable (unless
+    /// a `-wal` file holds changes that would then be missed).
+    ///
     /// - Parameters:
     ///   - path: the file.
     ///   - readOnly: open for queries only; the file must exist.
@@ -50,39 +58,14 @@ public final class ResultStore: Sendable {
     ///     process's (``RunEnvironment/current``), or nothing for a read-only store, which records
     ///     no runs (working out the code version runs git, which `runner report` need not wait for).
     /// - Throws: ``StoreError`` `badPath` with one clear line for a missing directory, a
-    ///   read-only or missing file, or a file that is not a database; `newerSchema`.
+    ///   read-only or missing file (or a read-only `-wal` or `-shm` file beside it), a file that
+    ///   is not a regular file, not a database or another program's database; `newerSchema`.
     public init(path: String, readOnly: Bool = false, environment: RunEnvironment? = nil) throws(StoreError) {
         self.path = path
         url = URL(fileURLWithPath: path)
         self.environment = environment ?? (readOnly ? .unrecorded : .current)
         ownerPID = Int(ProcessInfo.processInfo.processIdentifier)
-        let manager = FileManager.default
-        let directory = url.deletingLastPathComponent().path
-        var isDirectory: ObjCBool = false
-        if manager.fileExists(atPath: path, isDirectory: &isDirectory) {
-            if isDirectory.boolValue {
-                throw StoreError(
-                    .badPath, file: path, "is a directory; give a database file such as \(path)/runs.sqlite.")
-            }
-            // The permission bits, not access(2): root may write anything, but a file made
-            // read-only (chmod a-w) was meant to be left alone.
-            let mode = (try? manager.attributesOfItem(atPath: path)[.posixPermissions] as? Int) ?? 0o644
-            if !readOnly && (!manager.isWritableFile(atPath: path) || mode & 0o222 == 0) {
-                throw StoreError(
-                    .badPath, file: path, "is read-only; make it writable (chmod u+w) or choose another --db.")
-            }
-        } else if readOnly {
-            throw StoreError(
-                .badPath, file: path, "does not exist; run an experiment first (runner run SPEC) or check --db.")
-        } else if !manager.fileExists(atPath: directory, isDirectory: &isDirectory) || !isDirectory.boolValue {
-            throw StoreError(
-                .badPath,
-                file: path,
-                "the directory \(directory.isEmpty ? "." : directory) does not exist; create it or choose another --db."
-            )
-        } else if !manager.isWritableFile(atPath: directory) {
-            throw StoreError(.badPath, file: path, "the directory \(directory) is not writable; choose another --db.")
-        }
+        try Self.checkPath(path, readOnly: readOnly)
         var configuration = Configuration()
         configuration.readonly = readOnly
         configuration.busyMode = .timeout(60)
@@ -95,18 +78,20 @@ public final class ResultStore: Sendable {
         }
         do {
             queue = try Self.openRetryingWhileBusy { () throws -> DatabaseQueue in
-                let queue = try DatabaseQueue(path: path, configuration: configuration)
+                let queue = try Self.openQueue(path: path, configuration: configuration)
                 try queue.writeWithoutTransaction { db in
                     let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+                    let stamped = try Self.checkIdentity(db, file: path, readOnly: readOnly)
                     if readOnly {
                         if version > StoreSchema.currentVersion {
                             try StoreSchema.migrate(db, file: path)
                         }
                         return
                     }
-                    if version < StoreSchema.currentVersion || version > StoreSchema.currentVersion {
+                    if version != StoreSchema.currentVersion || !stamped {
                         try db.inTransaction(.immediate) {
                             try StoreSchema.migrate(db, file: path)
+                            try db.execute(sql: "PRAGMA application_id = \(Self.applicationID)")
                             return .commit
                         }
                     }
@@ -120,11 +105,150 @@ public final class ResultStore: Sendable {
                 .badPath, file: path,
                 "is not an SQLite database (\(error.resultCode)); give a results database or a new file name.")
         } catch let error as DatabaseError where error.resultCode == .SQLITE_READONLY {
+            if let companion = Self.readOnlyCompanion(of: path) {
+                throw Self.readOnlyCompanionError(path, companion)
+            }
             throw StoreError(
                 .badPath, file: path, "cannot be written (\(error.message ?? "read-only")); choose another --db.")
         } catch {
             throw StoreError(.sqlite, file: path, "\(error)")
         }
+    }
+
+    /// The `PRAGMA application_id` of lstm-runner's databases: `LSTM` in ASCII.
+    static let applicationID: Int32 = 0x4c53_544d
+
+    /// The tables every lstm-runner database has, by which one made before ``applicationID`` is
+    /// recognised.
+    static let requiredTables: Set<String> = ["experiments", "runs", "experiment_runs", "curves"]
+
+    /// Checks what `path` names before SQLite opens it: no directory, no device or FIFO, a
+    /// writable file (and `-wal` and `-shm` beside it) unless `readOnly`, an existing one if
+    /// `readOnly`, an existing writable directory for a new one.
+    private static func checkPath(_ path: String, readOnly: Bool) throws(StoreError) {
+        let manager = FileManager.default
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        if manager.fileExists(atPath: path, isDirectory: &isDirectory) {
+            if isDirectory.boolValue {
+                throw StoreError(
+                    .badPath, file: path, "is a directory; give a database file such as \(path)/runs.sqlite.")
+            }
+            if let kind = POSIXFile.kind(ofFileAt: path), !kind.isRegular {
+                throw StoreError(
+                    .badPath, file: path,
+                    "is \(kind.kind), not a database file; give a results database such as results/runs.sqlite.")
+            }
+            if !readOnly && !isWritable(path) {
+                throw StoreError(
+                    .badPath, file: path, "is read-only; make it writable (chmod u+w) or choose another --db.")
+            }
+            if !readOnly, let companion = readOnlyCompanion(of: path) {
+                throw readOnlyCompanionError(path, companion)
+            }
+        } else if readOnly {
+            throw StoreError(
+                .badPath, file: path, "does not exist; run an experiment first (runner run SPEC) or check --db.")
+        } else if !manager.fileExists(atPath: directory, isDirectory: &isDirectory) || !isDirectory.boolValue {
+            throw StoreError(
+                .badPath,
+                file: path,
+                "the directory \(directory.isEmpty ? "." : directory) does not exist; create it or choose another --db."
+            )
+        } else if !manager.isWritableFile(atPath: directory) {
+            throw StoreError(.badPath, file: path, "the directory \(directory) is not writable; choose another --db.")
+        }
+    }
+
+    /// Whether the file at `path` may be written: by `access(2)`, and by its permission bits, since
+    /// root may write anything but a file made read-only (chmod a-w) was meant to be left alone.
+    private static func isWritable(_ path: String) -> Bool {
+        let manager = FileManager.default
+        let mode = (try? manager.attributesOfItem(atPath: path)[.posixPermissions] as? Int) ?? 0o644
+        return manager.isWritableFile(atPath: path) && mode & 0o222 != 0
+    }
+
+    /// The database's `-wal` or `-shm` file, when one is there and read-only (SQLite then opens
+    /// the database read-only, and the first write fails with "attempt to write a readonly
+    /// database" without naming the file).
+    private static func readOnlyCompanion(of path: String) -> String? {
+        ["-wal", "-shm"].map { path + $0 }.first { FileManager.default.fileExists(atPath: $0) && !isWritable($0) }
+    }
+
+    private static func readOnlyCompanionError(_ path: String, _ companion: String) -> StoreError {
+        let role = companion.hasSuffix("-wal") ? "write-ahead log" : "shared-memory index"
+        return StoreError(
+            .badPath, file: path,
+            "its \(role) \(companion) is read-only (left by another user or a copy); make it writable "
+                + "(chmod u+w \(companion); chattr -i if it is immutable) or choose another --db.")
+    }
+
+    /// Opens a queue; for a read-only queue that SQLite cannot open (read-only media, where the
+    /// `-shm` file WAL mode reads through cannot be created), opens the file as immutable instead.
+    ///
+    /// - Throws: ``StoreError`` `badPath` when a `-wal` file holds changes that an immutable open
+    ///   would miss; GRDB's errors.
+    private static func openQueue(path: String, configuration: Configuration) throws -> DatabaseQueue {
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            if configuration.readonly {
+                // SQLite opens lazily: the first read is what finds the -shm file missing.
+                _ = try queue.read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") }
+            }
+            return queue
+        } catch let error as DatabaseError
+            where configuration.readonly && [.SQLITE_CANTOPEN, .SQLITE_READONLY].contains(error.resultCode)
+        {
+            let wal = path + "-wal"
+            let walSize = (try? FileManager.default.attributesOfItem(atPath: wal)[.size] as? Int) ?? 0
+            guard walSize == 0 else {
+                throw StoreError(
+                    .badPath, file: path,
+                    "cannot be opened for reading (\(error.message ?? "\(error.resultCode)")): it is on read-only "
+                        + "media and its write-ahead log \(wal) holds changes SQLite cannot read there without "
+                        + "creating \(path)-shm; copy the folder to writable storage, or open the database once "
+                        + "where it is writable (runner report) so the log is merged into it.")
+            }
+            // Nothing can change a file on read-only media, which is what `immutable` tells SQLite.
+            var allowed = CharacterSet.urlPathAllowed
+            allowed.remove(charactersIn: "?#%")
+            let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+            let uri = "file:\(absolute.addingPercentEncoding(withAllowedCharacters: allowed) ?? absolute)?immutable=1"
+            let queue = try DatabaseQueue(path: uri, configuration: configuration)
+            _ = try queue.read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") }
+            return queue
+        }
+    }
+
+    /// Checks that an open database is lstm-runner's (or new and empty, when writing).
+    ///
+    /// - Returns: whether it carries ``applicationID`` already.
+    /// - Throws: ``StoreError`` `badPath` for another program's database, or an empty one opened
+    ///   for reading.
+    private static func checkIdentity(_ db: Database, file: String, readOnly: Bool) throws -> Bool {
+        let application = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
+        if application == applicationID { return true }
+        let tables = Set(
+            try String.fetchAll(
+                db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"))
+        let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+        if application != 0 || (!tables.isEmpty && !tables.isSuperset(of: requiredTables)) {
+            let what =
+                application != 0
+                ? "application_id \(application)"
+                : "tables " + tables.sorted().prefix(5).joined(separator: ", ") + (tables.count > 5 ? ", ..." : "")
+            throw StoreError(
+                .badPath, file: file,
+                "is another program's SQLite database (\(what)), not an lstm-runner results database; "
+                    + "give a results database or a new file name.")
+        }
+        if tables.isEmpty && readOnly && version <= StoreSchema.currentVersion {
+            throw StoreError(
+                .badPath, file: file,
+                "holds no results (an empty database); run an experiment into it first (runner run SPEC --db "
+                    + "\(file)) or check --db.")
+        }
+        return false
     }
 
     /// Runs `open` again while it fails with `SQLITE_BUSY`, for up to about ten seconds.
@@ -296,11 +420,8 @@ public final class ResultStore: Sendable {
             for row in rows {
                 let owner: String? = row["owner_host"]
                 let pid: Int? = row["owner_pid"]
-                let beat = (row["heartbeat"] as String?).flatMap(Self.date)
-                let stale = beat.map { now.timeIntervalSince($0) > timeout } ?? true
-                let dead = owner == host && pid.map { kill(pid_t($0), 0) != 0 && errno == ESRCH } == true
                 let mine = owner == host && pid == ownerPID
-                guard (stale || dead) && !mine else { continue }
+                guard Self.isAbandoned(row, host: host, now: now, timeout: timeout) && !mine else { continue }
                 try db.execute(
                     sql: """
                         UPDATE runs SET status = 'interrupted', owner_host = NULL, owner_pid = NULL, heartbeat = NULL,
@@ -311,6 +432,42 @@ public final class ResultStore: Sendable {
                 recovered.append(row["id"])
             }
             return recovered
+        }
+    }
+
+    /// Whether the process that holds a `running` row is gone: on this host its pid is dead; on
+    /// any host its heartbeat is older than `timeout` seconds (or missing).
+    ///
+    /// - Parameters:
+    ///   - row: a row with `owner_host`, `owner_pid` and `heartbeat`.
+    ///   - host: this host's name.
+    ///   - now: the time to measure the heartbeat's age against.
+    ///   - timeout: the age after which a heartbeat counts as stopped.
+    /// - Returns: `true` when nothing holds the run any more.
+    static func isAbandoned(_ row: Row, host: String, now: Date, timeout: Double) -> Bool {
+        let owner: String? = row["owner_host"]
+        let pid: Int? = row["owner_pid"]
+        let beat = (row["heartbeat"] as String?).flatMap(Self.date)
+        let stale = beat.map { now.timeIntervalSince($0) > timeout } ?? true
+        let dead = owner == host && pid.map { kill(pid_t($0), 0) != 0 && errno == ESRCH } == true
+        return stale || dead
+    }
+
+    /// The runs that a live process is training (claimed, its heartbeat fresh and, on this host,
+    /// its pid alive), with their owners, as `(id, "pid P on HOST")`.
+    ///
+    /// - Parameters:
+    ///   - db: a connection inside the caller's transaction.
+    ///   - host: this host's name.
+    ///   - timeout: the heartbeat age after which a claim counts as abandoned.
+    /// - Returns: the live claims, by run id.
+    /// - Throws: GRDB's errors.
+    static func liveClaims(_ db: Database, host: String, timeout: Double = 60) throws -> [(String, String)] {
+        let now = Date()
+        return try Row.fetchAll(
+            db, sql: "SELECT id, owner_host, owner_pid, heartbeat FROM runs WHERE status = 'running' ORDER BY id"
+        ).filter { !isAbandoned($0, host: host, now: now, timeout: timeout) }.map { row in
+            (row["id"], "pid \((row["owner_pid"] as Int?) ?? 0) on \((row["owner_host"] as String?) ?? "?")")
         }
     }
 

@@ -189,6 +189,15 @@ extension ResultStore {
         }
     }
 
+    /// The names of the experiments that hold a run.
+    public func experiments(holding runID: String) throws(StoreError) -> [String] {
+        try read { db in
+            try String.fetchAll(
+                db, sql: "SELECT experiment FROM experiment_runs WHERE run_id = ? ORDER BY experiment",
+                arguments: [runID])
+        }
+    }
+
     /// The runs of an experiment, in trial order.
     public func runs(ofExperiment name: String) throws(StoreError) -> [RunRecord] {
         try read { db in
@@ -217,10 +226,12 @@ extension ResultStore {
             ? URL(fileURLWithPath: stored) : url.deletingLastPathComponent().appendingPathComponent(stored)
     }
 
-    /// A run's final checkpoint.
+    /// A run's final checkpoint, checked to be the run's own: its header names the run and its
+    /// payload has the digest the database recorded (`predict`, `export`, `verify` and warm starts
+    /// from a run all read it here).
     ///
     /// - Throws: ``StoreError`` `notFound` when the run kept none; ``CheckpointError`` when the
-    ///   file is damaged.
+    ///   file is damaged, not a regular file, or another run's or result's (`wrongRun`).
     public func finalCheckpoint(of run: RunRecord) throws -> Checkpoint {
         guard let stored = run.checkpointPath else {
             throw StoreError(
@@ -229,6 +240,6 @@ extension ResultStore {
                 "run \(run.id) has no final checkpoint (status \(run.status.rawValue)); set checkpoints.final and rerun it."
             )
         }
-        return try Checkpoint.read(from: resolve(stored))
+        return try Checkpoint.read(from: resolve(stored), runID: run.id, payloadSHA256: run.checkpointSHA256)
     }
 }

@@ -19,6 +19,8 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
         case conflict
         /// A checkpoint file that a run refers to is missing or damaged.
         case checkpoint
+        /// Another live process is working on the database (a `runner run` holds claimed runs).
+        case inUse
     }
 
     /// The kind of problem.

@@ -136,7 +136,7 @@ public struct Verifier: Sendable {
         }
         if let stored = run.checkpointPath {
             do {
-                let file = try Checkpoint.read(from: store.resolve(stored))
+                let file = try store.finalCheckpoint(of: run)
                 if file.header.payloadSHA256 != payload {
                     return Outcome(
                         runID: run.id,
@@ -145,6 +145,9 @@ public struct Verifier: Sendable {
                             "the checkpoint file \(stored) holds payload \(file.header.payloadSHA256.prefix(12)), not the reproduced \(payload.prefix(12))"
                     )
                 }
+            } catch let error as CheckpointError where error.code == .wrongRun {
+                return Outcome(
+                    runID: run.id, outcome: "differs", detail: "the stored checkpoint is not the run's own: \(error)")
             } catch {
                 return Outcome(runID: run.id, outcome: "differs", detail: "the stored checkpoint is damaged: \(error)")
             }
