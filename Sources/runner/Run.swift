@@ -56,7 +56,7 @@ struct Run: ParsableCommand {
             for spec in loaded {
                 do {
                     let trials = try spec.trials()
-                    print(
+                    StandardOutput.write(
                         DryRunOutput.text(
                             spec: spec, trials: selected.map { $0.select(trials) } ?? trials, shard: selected),
                         terminator: "")
@@ -86,7 +86,7 @@ struct Run: ParsableCommand {
         } catch let error as StoreError {
             throw failure(error, usage: error.isUsageError)
         }
-        print(
+        StandardOutput.write(
             try RunSummaryOutput.text(outcome: outcome, experiments: loaded.map(\.name), store: store, jobs: jobs),
             terminator: "")
         if outcome.interrupted {

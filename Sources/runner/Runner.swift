@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct Runner: ParsableCommand {
@@ -10,4 +11,10 @@ struct Runner: ParsableCommand {
             Merge.self, Train.self, Plugins.self,
         ]
     )
+
+    /// Runs the command, then checks that everything written to standard output got there.
+    static func main() {
+        atexit { StandardOutput.checkAtExit() }
+        main(nil)
+    }
 }

@@ -25,6 +25,29 @@ enum POSIXFile {
         try fill(descriptor, reportedPath: reportedPath, contents: contents)
     }
 
+    /// Whether `path` names something that exists and is neither a regular file nor a directory
+    /// (a device such as `/dev/full`, a FIFO, a socket), following symbolic links.
+    static func isSpecialFile(_ path: String) -> Bool {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return false }
+        let type = status.st_mode & S_IFMT
+        return type != S_IFREG && type != S_IFDIR
+    }
+
+    /// Opens an existing special file (see ``isSpecialFile(_:)``) for writing, lets `contents`
+    /// write to it and closes it; nothing is synced, renamed or created.
+    ///
+    /// - Parameters:
+    ///   - path: The device or FIFO.
+    ///   - reportedPath: The path named in errors.
+    ///   - contents: Writes the bytes, in as many pieces as it likes.
+    /// - Throws: What `contents` throws, or ``AtomicFileError`` with code `write`.
+    static func writeInPlace(_ path: String, reportedPath: String, contents: (FileWriter) throws -> Void) throws {
+        let descriptor = open(path, O_WRONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw AtomicFileError(.write, path: reportedPath, errno: errno) }
+        try fill(descriptor, reportedPath: reportedPath, sync: false, contents: contents)
+    }
+
     /// Linux's `O_TMPFILE`: an unnamed file in a directory, which vanishes if the process dies
     /// before it is linked to a name.
     static let unnamedFlag: Int32 = 0o20000000 | O_DIRECTORY

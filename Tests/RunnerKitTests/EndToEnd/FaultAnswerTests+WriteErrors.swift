@@ -1,0 +1,51 @@
+import Foundation
+import Testing
+
+@testable import RunnerKit
+
+/// Write errors on standard output and output files (issue 11, items 20, 22).
+extension FaultAnswerTests {
+    @Test func aFullStandardOutputOrOutputFileFailsWithOneLine() throws {
+        try withTemporaryDirectory { directory in
+            try Self.tinyDatabase(directory)
+            let full = try Self.fullDevice(in: directory)
+            let line = "error: cannot write to standard output: No space left on device\n"
+            for arguments in [
+                ["report", "--db", "runs.sqlite"],
+                ["export", "tiny", "--runs", "--format", "csv", "--db", "runs.sqlite"],
+                ["plugins"], ["train", "--iterations", "2"],
+            ] {
+                let result = try Self.run(arguments, in: directory, standardOutput: full)
+                #expect(result.status == 1, "\(arguments)")
+                #expect(result.stderr == line, "\(arguments)")
+            }
+            let runID = try #require(
+                try RunnerCLI.run(
+                    ["export", "tiny", "--runs", "--format", "csv", "--db", "runs.sqlite"], in: directory
+                )
+                .stdout.split(separator: "\n").dropFirst().first?.split(separator: ",").first.map(String.init))
+            for format in ["json", "npz"] {
+                let export = try RunnerCLI.run(
+                    ["export", runID, "--format", format, "-o", full, "--db", "runs.sqlite"], in: directory)
+                #expect(export.status == 1, "\(format): \(export.stderr)")
+                #expect(export.stderr.contains("No space left on device"), "\(export.stderr)")
+            }
+            let saved = try RunnerCLI.run(["train", "--iterations", "2", "--save-init", full], in: directory)
+            #expect(saved.status == 1)
+            #expect(saved.stderr.hasPrefix("error: cannot write \(full) (--save-init): writing failed: No space left"))
+            let attributes = try FileManager.default.attributesOfItem(atPath: full)
+            #expect(attributes[.type] as? FileAttributeType == .typeCharacterSpecial)
+        }
+    }
+
+    @Test func anUnwritableSaveInitPathIsOneCleanLine() throws {
+        try withTemporaryDirectory { directory in
+            let result = try RunnerCLI.run(
+                ["train", "--iterations", "2", "--save-init", "/proc/x.json"], in: directory)
+            #expect(result.status == 1)
+            #expect(result.stderr.hasPrefix("error: cannot write /proc/x.json (--save-init): "))
+            #expect(!result.stderr.contains("NSCocoaErrorDomain"))
+            #expect(result.stderr.split(separator: "\n").count == 1)
+        }
+    }
+}
