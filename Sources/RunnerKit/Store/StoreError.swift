@@ -19,6 +19,8 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
         case conflict
         /// A checkpoint file that a run refers to is missing or damaged.
         case checkpoint
+        /// An experiment of the spec's name was recorded from a different spec.
+        case specMismatch
     }
 
     /// The kind of problem.
@@ -36,7 +38,9 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
     }
 
     /// Whether the user can fix it by changing what they typed (exit 64) rather than a failure (exit 1).
-    public var isUsageError: Bool { code == .badPath || code == .notFound || code == .ambiguous }
+    public var isUsageError: Bool {
+        code == .badPath || code == .notFound || code == .ambiguous || code == .specMismatch
+    }
 
     /// `FILE: PROBLEM`.
     public var description: String { "\(file): \(problem)" }
