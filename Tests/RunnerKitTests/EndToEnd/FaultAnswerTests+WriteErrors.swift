@@ -48,4 +48,27 @@ extension FaultAnswerTests {
             #expect(result.stderr.split(separator: "\n").count == 1)
         }
     }
+
+    @Test func aReaderThatWentAwayEndsTheOutputQuietlyWithStatus141() throws {
+        try withTemporaryDirectory { directory in
+            try Self.tinyDatabase(directory)
+            // A pipe nobody reads, and SIGPIPE ignored as `runner run` ignores it: writes fail with EPIPE.
+            let pipe = Pipe()
+            try pipe.fileHandleForReading.close()
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "trap '' PIPE; exec \"$0\" report --db runs.sqlite", RunnerCLI.binary.path]
+            process.currentDirectoryURL = directory
+            let errors = Pipe()
+            process.standardOutput = pipe.fileHandleForWriting
+            process.standardError = errors
+            try process.run()
+            try pipe.fileHandleForWriting.close()
+            let stderr = errors.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            #expect(process.terminationReason == .exit)
+            #expect(process.terminationStatus == 141)
+            #expect(stderr.isEmpty, "\(String(decoding: stderr, as: UTF8.self))")
+        }
+    }
 }
