@@ -66,7 +66,7 @@ struct Export: ParsableCommand {
         } else {
             try AtomicFile.write(ExportOutput.json(arrays), to: url)
         }
-        StandardOutput.write("wrote \(path)")
+        if !AtomicFile.isStandardOutput(path) { StandardOutput.write("wrote \(path)") }
     }
 
     private func exportRuns(_ store: ResultStore) throws {
@@ -86,7 +86,7 @@ struct Export: ParsableCommand {
             ) + "\n"
         if let output {
             try AtomicFile.write(Data(text.utf8), to: URL(fileURLWithPath: output))
-            StandardOutput.write("wrote \(output)")
+            if !AtomicFile.isStandardOutput(output) { StandardOutput.write("wrote \(output)") }
         } else {
             StandardOutput.write(text, terminator: "")
         }

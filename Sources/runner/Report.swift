@@ -71,7 +71,7 @@ struct Report: ParsableCommand {
                 } catch {
                     throw failure("cannot write \(html) (--html): \(error.summary)", usage: false)
                 }
-                StandardOutput.write("wrote \(html)")
+                if !AtomicFile.isStandardOutput(html) { StandardOutput.write("wrote \(html)") }
                 return
             }
             StandardOutput.write(ReportOutput.text(reports, format: tableFormat), terminator: "")

@@ -22,10 +22,20 @@ import Foundation
 /// leaves nothing behind. Temporary files that killed processes left while replacing files are
 /// removed by ``removeStaleTemporaries(in:)``.
 ///
-/// A destination that exists and is not a regular file (a device such as `/dev/full` or
-/// `/dev/stdout` on a terminal, a FIFO) is written in place instead, every write checked: it
-/// cannot be replaced, and renaming a file over it would remove the device.
+/// A destination that exists and is not a regular file (a device such as `/dev/full`, a FIFO), or
+/// that lies under `/dev/` (`/dev/stdout`, whatever standard output is), is written in place
+/// instead, every write checked: it cannot be replaced, and renaming a file over it would remove
+/// the device or the link.
 public enum AtomicFile {
+    /// Whether `path` is this process's standard output (`/dev/stdout`, `/dev/fd/1`, a link to
+    /// one), so that a command writing a file there prints nothing else to it.
+    ///
+    /// - Parameter path: A path as the user gave it.
+    /// - Returns: `true` for standard output.
+    public static func isStandardOutput(_ path: String) -> Bool {
+        POSIXFile.inheritedDescriptor(path) == 1
+    }
+
     /// Writes `data` to `url`, replacing any file there.
     ///
     /// - Parameters:

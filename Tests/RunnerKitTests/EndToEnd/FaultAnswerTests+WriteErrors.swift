@@ -71,4 +71,25 @@ extension FaultAnswerTests {
             #expect(stderr.isEmpty, "\(String(decoding: stderr, as: UTF8.self))")
         }
     }
+
+    @Test func exportToALinkToStandardOutputWritesTheFileAloneWhereStandardOutputPoints() throws {
+        try withTemporaryDirectory { directory in
+            try Self.tinyDatabase(directory)
+            let csv = try RunnerCLI.run(
+                ["export", "tiny", "--runs", "--format", "csv", "--db", "runs.sqlite"], in: directory)
+            let runID = try #require(csv.stdout.split(separator: "\n").dropFirst().first?.split(separator: ",").first)
+            // What /dev/stdout is, made here: a runner that renames over its output removes only this link.
+            let link = directory.appendingPathComponent("stdout").path
+            try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "/proc/self/fd/1")
+            let file = directory.appendingPathComponent("weights.json").path
+            _ = FileManager.default.createFile(atPath: file, contents: nil)
+            let result = try Self.run(
+                ["export", String(runID), "--format", "json", "-o", link, "--db", "runs.sqlite"],
+                in: directory, standardOutput: file)
+            #expect(result.status == 0, "\(result.stderr)")
+            let weights = try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file)))
+            #expect((weights as? [String: Any])?["wg"] != nil)
+            #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == "/proc/self/fd/1")
+        }
+    }
 }
