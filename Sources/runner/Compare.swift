@@ -41,7 +41,7 @@ struct Compare: ParsableCommand {
                 ? try query.compareRuns(runs[0], runs[1])
                 : try query.compareGroups(filters[0], filters[1], experiments: experiments)
             let highlight = isatty(STDOUT_FILENO) != 0 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
-            print(CompareOutput.text(comparison, highlight: highlight), terminator: "")
+            StandardOutput.write(CompareOutput.text(comparison, highlight: highlight), terminator: "")
         } catch let error as StoreError {
             throw failure(error, usage: error.isUsageError)
         } catch let error as ReportError {

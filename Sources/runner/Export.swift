@@ -66,7 +66,7 @@ struct Export: ParsableCommand {
         } else {
             try AtomicFile.write(ExportOutput.json(arrays), to: url)
         }
-        print("wrote \(path)")
+        if !AtomicFile.isStandardOutput(path) { StandardOutput.write("wrote \(path)") }
     }
 
     private func exportRuns(_ store: ResultStore) throws {
@@ -86,9 +86,9 @@ struct Export: ParsableCommand {
             ) + "\n"
         if let output {
             try AtomicFile.write(Data(text.utf8), to: URL(fileURLWithPath: output))
-            print("wrote \(output)")
+            if !AtomicFile.isStandardOutput(output) { StandardOutput.write("wrote \(output)") }
         } else {
-            print(text, terminator: "")
+            StandardOutput.write(text, terminator: "")
         }
     }
 }

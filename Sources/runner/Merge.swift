@@ -31,7 +31,7 @@ struct Merge: ParsableCommand {
             for warning in summary.warnings {
                 FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
             }
-            print(MergeOutput.text(summary: summary, output: output), terminator: "")
+            StandardOutput.write(MergeOutput.text(summary: summary, output: output), terminator: "")
         } catch {
             throw failure(error, usage: error.isUsageError)
         }

@@ -39,13 +39,13 @@ struct Plot: ParsableCommand {
             let query = try ReportQuery(store: store)
             let records = try query.experiments(experiments)
             guard !records.isEmpty else {
-                print("\(db) has no experiments yet; run one with `runner run SPEC`.")
+                StandardOutput.write("\(db) has no experiments yet; run one with `runner run SPEC`.")
                 return
             }
             for record in records {
                 let plots = try query.plots(record, options: options)
-                for url in try plots.write(to: directory) { print(url.relativePath) }
-                if plots.heatmap == nil { print("\(record.name): \(plots.heatmapNote)") }
+                for url in try plots.write(to: directory) { StandardOutput.write(url.relativePath) }
+                if plots.heatmap == nil { StandardOutput.write("\(record.name): \(plots.heatmapNote)") }
             }
         } catch let error as StoreError {
             throw failure(error, usage: error.isUsageError)

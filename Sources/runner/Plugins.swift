@@ -7,6 +7,6 @@ struct Plugins: ParsableCommand {
     )
 
     func run() {
-        print(PluginsOutput.text(), terminator: "")
+        StandardOutput.write(PluginsOutput.text(), terminator: "")
     }
 }

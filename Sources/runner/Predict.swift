@@ -14,7 +14,7 @@ struct Predict: ParsableCommand {
             let store = try ResultStore(path: db, readOnly: true)
             let record = try store.run(runID)
             let final = try RunMaterializer(store: store).final(of: record)
-            print(PredictOutput.text(runID: record.id, final: final), terminator: "")
+            StandardOutput.write(PredictOutput.text(runID: record.id, final: final), terminator: "")
         } catch let error as StoreError {
             throw failure(error, usage: error.isUsageError)
         } catch let error as SpecError {

@@ -55,7 +55,7 @@ struct Report: ParsableCommand {
             let query = try ReportQuery(store: store)
             let records = try query.experiments(experiments)
             guard !records.isEmpty else {
-                print("\(db) has no experiments yet; run one with `runner run SPEC`.")
+                StandardOutput.write("\(db) has no experiments yet; run one with `runner run SPEC`.")
                 return
             }
             var reports: [ExperimentReport] = []
@@ -67,16 +67,14 @@ struct Report: ParsableCommand {
                 }
                 let page = ReportHTMLOutput.page(reports, plots: plots, database: db).html()
                 do {
-                    try Data(page.utf8).write(to: URL(fileURLWithPath: html), options: .atomic)
+                    try AtomicFile.write(Data(page.utf8), to: URL(fileURLWithPath: html))
                 } catch {
-                    throw failure(
-                        "--html \(html): cannot write it (\(error.localizedDescription)); check the folder exists.",
-                        usage: false)
+                    throw failure("cannot write \(html) (--html): \(error.summary)", usage: false)
                 }
-                print("wrote \(html)")
+                if !AtomicFile.isStandardOutput(html) { StandardOutput.write("wrote \(html)") }
                 return
             }
-            print(ReportOutput.text(reports, format: tableFormat), terminator: "")
+            StandardOutput.write(ReportOutput.text(reports, format: tableFormat), terminator: "")
         } catch let error as StoreError {
             throw failure(error, usage: error.isUsageError)
         } catch let error as ReportError {

@@ -60,7 +60,7 @@ struct Run: ParsableCommand {
                     let trials = try spec.trials()
                     let shown = try PlannedTrial.resolvingInit(
                         selected.map { $0.select(trials) } ?? trials, store: existing)
-                    print(DryRunOutput.text(spec: spec, trials: shown, shard: selected), terminator: "")
+                    StandardOutput.write(DryRunOutput.text(spec: spec, trials: shown, shard: selected), terminator: "")
                 } catch {
                     throw failure(error, usage: true)
                 }
@@ -87,7 +87,7 @@ struct Run: ParsableCommand {
         } catch let error as StoreError {
             throw failure(error, usage: error.isUsageError)
         }
-        print(
+        StandardOutput.write(
             try RunSummaryOutput.text(outcome: outcome, experiments: loaded.map(\.name), store: store, jobs: jobs),
             terminator: "")
         if outcome.interrupted {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import RunnerKit
 
 @main
@@ -17,11 +18,12 @@ struct Runner: ParsableCommand {
     )
 
     /// Handles `--version` before parsing (the code commit is looked up only then), else runs the
-    /// command line.
+    /// command line; then checks that everything written to standard output got there.
     static func main() {
+        atexit { StandardOutput.checkAtExit() }
         if Array(CommandLine.arguments.dropFirst()) == ["--version"] {
             let environment = RunEnvironment.current
-            print(
+            StandardOutput.write(
                 "runner \(version) (code \(environment.codeVersion); \(environment.buildConfig); \(environment.toolchain))"
             )
             return

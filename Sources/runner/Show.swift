@@ -13,7 +13,7 @@ struct Show: ParsableCommand {
         do {
             let store = try ResultStore(path: db, readOnly: true)
             let record = try store.run(runID)
-            print(
+            StandardOutput.write(
                 ShowOutput.text(
                     run: record,
                     curve: try store.curve(record.id),

@@ -57,10 +57,16 @@ struct Train: ParsableCommand {
             trial.config = try withFileShapes(config, state)
         }
         if let path = saveInit {
+            let data: Data
             do {
-                try InitFile.encode(state).write(to: URL(fileURLWithPath: path))
+                data = try InitFile.encode(state)
             } catch {
                 throw failure("--save-init \(path): \(error)", usage: false)
+            }
+            do {
+                try AtomicFile.write(data, to: URL(fileURLWithPath: path))
+            } catch {
+                throw failure("cannot write \(path) (--save-init): \(error.summary)", usage: false)
             }
         }
         if gradientCheck {
@@ -74,7 +80,7 @@ struct Train: ParsableCommand {
             times.append(result.trainingSeconds)
         }
         let seconds = times.sorted()[times.count / 2]
-        print(
+        StandardOutput.write(
             json
                 ? TrainOutput.json(result, seconds: seconds)
                 : TrainOutput.text(result, seconds: seconds, repeats: `repeat`), terminator: "")

@@ -35,10 +35,10 @@ struct Verify: ParsableCommand {
             throw failure(error, usage: error.isUsageError)
         }
         for outcome in outcomes {
-            print("\(outcome.runID)  \(outcome.outcome)  \(outcome.detail)")
+            StandardOutput.write("\(outcome.runID)  \(outcome.outcome)  \(outcome.detail)")
         }
         let identical = outcomes.filter(\.isIdentical).count
-        print("\(identical) of \(outcomes.count) run\(outcomes.count == 1 ? "" : "s") identical")
+        StandardOutput.write("\(identical) of \(outcomes.count) run\(outcomes.count == 1 ? "" : "s") identical")
         if identical != outcomes.count { throw ExitCode(1) }
     }
 }

@@ -67,12 +67,14 @@ struct FilterLexer {
         return position < characters.count ? characters[position] : nil
     }
 
+    /// Letters of any script start a name, so that a misspelt one (`hïddenSize`) is reported
+    /// whole rather than cut at its first non-ASCII letter; only ASCII names match columns.
     private static func isIdentifierStart(_ character: Character) -> Bool {
-        character == "_" || (character.isASCII && character.isLetter)
+        character == "_" || character.isLetter
     }
 
     private static func isIdentifierPart(_ character: Character) -> Bool {
-        isIdentifierStart(character) || (character.isASCII && character.isNumber) || character == "."
+        isIdentifierStart(character) || character.isNumber || character == "."
     }
 
     private static func isDigit(_ character: Character?) -> Bool {
@@ -198,11 +200,22 @@ struct FilterLexer {
 // MARK: - Parser
 
 /// A recursive-descent parser for the grammar documented on ``FilterExpression``.
+///
+/// Its recursion is bounded: parentheses and `not` nest at most
+/// ``FilterExpression/maximumDepth`` levels, and an expression has at most
+/// ``FilterExpression/maximumConditions`` conditions and ``FilterExpression/maximumValues``
+/// values, so neither this parser, the SQL it becomes (SQLite's expression depth limit is 1000)
+/// nor the in-memory evaluation can run out of stack.
 struct FilterParser {
     private let expression: String
     private let columns: [String: FilterColumn]
     private let tokens: [FilterToken]
     private var index = 0
+    /// Parentheses and `not`s open around the current token.
+    private var depth = 0
+    /// Conditions and values read so far.
+    private var conditions = 0
+    private var values = 0
 
     init(text: String, columns: [String: FilterColumn]) throws(FilterError) {
         self.expression = text
@@ -254,6 +267,21 @@ struct FilterParser {
     }
 
     private mutating func parseNot() throws(FilterError) -> FilterExpression.Node {
+        if current.kind == .keyword(.not) || current.kind == .leftParenthesis {
+            guard depth < FilterExpression.maximumDepth else {
+                throw tooComplex(
+                    "parentheses and 'not' nest more than \(FilterExpression.maximumDepth) levels deep here; "
+                        + "remove redundant ones (not not x is x)")
+            }
+            depth += 1
+            defer { depth -= 1 }
+            return try parseNested()
+        }
+        return try parseComparison()
+    }
+
+    /// `not` followed by its operand, or a parenthesized expression.
+    private mutating func parseNested() throws(FilterError) -> FilterExpression.Node {
         if accept(.not) { return .not(try parseNot()) }
         if current.kind == .leftParenthesis {
             advance()
@@ -265,9 +293,19 @@ struct FilterParser {
         return try parseComparison()
     }
 
+    private func tooComplex(_ detail: String) -> FilterError {
+        FilterError(code: .tooComplex, expression: expression, position: current.position, detail: detail)
+    }
+
     private mutating func parseComparison() throws(FilterError) -> FilterExpression.Node {
         guard case .identifier(let name) = current.kind else {
             throw failure("a column name, 'not' or '('")
+        }
+        conditions += 1
+        guard conditions <= FilterExpression.maximumConditions else {
+            throw tooComplex(
+                "the expression has more than \(FilterExpression.maximumConditions) conditions; "
+                    + "shorten it (a list of values fits in one 'in (...)')")
         }
         let reference = try resolve(name)
         advance()
@@ -300,6 +338,11 @@ struct FilterParser {
 
     private mutating func parseValue(for reference: FilterExpression.ColumnReference) throws(FilterError) -> SQLValue {
         let token = current
+        values += 1
+        guard values <= FilterExpression.maximumValues else {
+            throw tooComplex(
+                "the expression has more than \(FilterExpression.maximumValues) values; filter on fewer values")
+        }
         let value: SQLValue
         let isText: Bool
         switch token.kind {

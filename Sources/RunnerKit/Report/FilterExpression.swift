@@ -59,6 +59,8 @@ public struct FilterError: Error, Sendable, Equatable, CustomStringConvertible {
         case unterminatedString
         /// A number such as `1e` or `12abc`.
         case malformedNumber
+        /// Nested too deeply, or too long (see ``FilterExpression/maximumDepth`` and the other limits).
+        case tooComplex
     }
 
     /// The kind of failure.
@@ -128,6 +130,15 @@ public struct FilterExpression: Sendable, Equatable {
     }
 
     let root: Node
+
+    // MARK: - Limits
+
+    /// How deeply parentheses and `not` may nest.
+    public static let maximumDepth = 50
+    /// The most comparisons (`=`, `in`, `between`, ...) an expression may have.
+    public static let maximumConditions = 200
+    /// The most values an expression may compare with (each becomes one SQL parameter).
+    public static let maximumValues = 1000
 
     init(root: Node) {
         self.root = root

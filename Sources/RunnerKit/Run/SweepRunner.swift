@@ -106,8 +106,15 @@ public struct SweepRunner: Sendable {
         let (planned, initialStates) = try plan()
         var jobs: [Job] = []
         var seen: Set<String> = []
+        // Every spec is checked before the first one is registered, so a refusal writes nothing.
+        var allRunIDs: [Set<String>] = []
         for (spec, trials) in planned {
-            try store.register(spec, trials: trials)
+            let all = options.shard == nil ? trials : try spec.trials()
+            allRunIDs.append(Set(all.map(\.runID)))
+            try store.checkRecordedSpec(spec, runIDs: allRunIDs[allRunIDs.count - 1])
+        }
+        for ((spec, trials), runIDs) in zip(planned, allRunIDs) {
+            try store.register(spec, trials: trials, allRunIDs: runIDs)
             for trial in trials where seen.insert(trial.runID).inserted {
                 jobs.append(Job(trial: trial, checkpoints: spec.checkpoints))
             }

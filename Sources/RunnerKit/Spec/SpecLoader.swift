@@ -52,6 +52,7 @@ public struct SpecLoader: Sendable {
     /// - Throws: ``SpecError``.
     public func load(data: Data, file: String, force: Bool = false) throws(SpecError) -> ExperimentSpec {
         let tree = try Self.decode(data, file: file)
+        try refuseNull(in: tree, path: "", file: file)
         guard case .object(let top) = tree else {
             throw SpecError(
                 .wrongType,
@@ -93,7 +94,7 @@ public struct SpecLoader: Sendable {
             name: name,
             description: description,
             file: file,
-            text: String(decoding: data, as: UTF8.self),
+            text: Self.text(of: data, file: file),
             base: base,
             axes: axes,
             checkpoints: checkpoints,
@@ -118,6 +119,7 @@ public struct SpecLoader: Sendable {
     static func decode(_ data: Data, file: String) throws(SpecError) -> ConfigValue {
         switch URL(fileURLWithPath: file).pathExtension.lowercased() {
         case "json":
+            if let problem = JSONTextCheck.problem(in: data, file: file) { throw problem }
             do {
                 return try JSONDecoder().decode(ConfigValue.self, from: data)
             } catch {
@@ -126,9 +128,11 @@ public struct SpecLoader: Sendable {
                     "is not valid JSON\(jsonPosition(data)); check the brackets, commas and quotes there.")
             }
         case "plist":
+            if let problem = plistDepthProblem(data, file: file) { throw problem }
             do {
                 return try PropertyListDecoder().decode(ConfigValue.self, from: data)
             } catch {
+                if let problem = plistTypeProblem(data, file: file) { throw problem }
                 let detail = plistDetail(error)
                 throw SpecError(.syntax, file: file, "is not a valid property list\(detail); check the XML there.")
             }
@@ -158,6 +162,98 @@ public struct SpecLoader: Sendable {
         }
     }
 
+    /// Too deep a nesting of `<array>` and `<dict>` in an XML property list (Foundation's parser
+    /// recurses once a level and would run out of stack), with the line where it happens.
+    private static func plistDepthProblem(_ data: Data, file: String) -> SpecError? {
+        let bytes = [UInt8](data)
+        var depth = 0
+        var line = 1
+        var index = 0
+        func starts(_ text: String) -> Bool { bytes[index...].starts(with: text.utf8) }
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\n") { line += 1 }
+            guard byte == UInt8(ascii: "<") else {
+                index += 1
+                continue
+            }
+            if starts("<!--") || starts("<![CDATA[") {
+                let end = starts("<!--") ? "-->" : "]]>"
+                while index < bytes.count, !starts(end) {
+                    if bytes[index] == UInt8(ascii: "\n") { line += 1 }
+                    index += 1
+                }
+                continue
+            }
+            let closing = index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "/")
+            let nameStart = index + (closing ? 2 : 1)
+            var tagEnd = nameStart
+            while tagEnd < bytes.count, bytes[tagEnd] != UInt8(ascii: ">") { tagEnd += 1 }
+            let tag = String(decoding: bytes[nameStart..<tagEnd], as: UTF8.self)
+            let name = tag.prefix { $0.isLetter }
+            if name == "array" || name == "dict" {
+                if closing {
+                    depth -= 1
+                } else if !tag.hasSuffix("/") {
+                    depth += 1
+                    if depth > JSONTextCheck.maximumDepth {
+                        return SpecError(
+                            .syntax, file: file,
+                            "nests <array> and <dict> more than \(JSONTextCheck.maximumDepth) levels deep (line "
+                                + "\(line)); a spec needs only a few levels.")
+                    }
+                }
+            }
+            index = tagEnd
+        }
+        return nil
+    }
+
+    /// The first value of a property list that no spec field can hold (`<data>`, `<date>`), named
+    /// by its key path; `nil` when there is none or the file does not parse.
+    private static func plistTypeProblem(_ data: Data, file: String) -> SpecError? {
+        guard let tree = try? PropertyListSerialization.propertyList(from: data, format: nil) else { return nil }
+        func find(_ node: Any, _ path: String) -> (path: String, kind: String)? {
+            if let fields = node as? [String: Any] {
+                for key in fields.keys.sorted() {
+                    if let found = find(fields[key] as Any, path.isEmpty ? key : "\(path).\(key)") { return found }
+                }
+            } else if let elements = node as? [Any] {
+                for (index, element) in elements.enumerated() {
+                    if let found = find(element, "\(path)[\(index)]") { return found }
+                }
+            } else if node is Data {
+                return (path, "data")
+            } else if node is Date {
+                return (path, "date")
+            }
+            return nil
+        }
+        guard let (path, kind) = find(tree, "") else { return nil }
+        return SpecError(
+            .wrongType,
+            file: file,
+            keyPath: path.isEmpty ? nil : path,
+            "is a <\(kind)>, which no spec field holds; use <string>, <integer>, <real>, <true/>, <false/>, "
+                + "<array> or <dict>."
+        )
+    }
+
+    /// The text stored with the results: the file as UTF-8 (converted from UTF-16 or UTF-32), or a
+    /// binary property list as XML, so that it reads back as the same spec.
+    static func text(of data: Data, file: String) -> String {
+        if data.starts(with: Array("bplist".utf8)),
+            let tree = try? PropertyListSerialization.propertyList(from: data, format: nil),
+            let xml = try? PropertyListSerialization.data(fromPropertyList: tree, format: .xml, options: 0)
+        {
+            return String(decoding: xml, as: UTF8.self)
+        }
+        if URL(fileURLWithPath: file).pathExtension.lowercased() == "json", let bytes = JSONTextCheck.utf8(data) {
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
     private static func plistDetail(_ error: any Error) -> String {
         let text = "\(error)"
         if let range = text.range(of: "NSDebugDescription=") {
@@ -168,6 +264,33 @@ public struct SpecLoader: Sendable {
     }
 
     // MARK: - Sections
+
+    /// Refuses `null` anywhere in a spec (JSON has it, property lists do not): it is not a value
+    /// any field takes, and reading it as "the default" would hide a mistake.
+    private func refuseNull(in node: ConfigValue, path: String, file: String) throws(SpecError) {
+        switch node {
+        case .null:
+            var advice = "leave the key out for its default."
+            let field = path.hasPrefix("sweep.") ? nil : schema.field(at: path)
+            switch field?.requirement {
+            case .defaulted(let value)?:
+                advice = "leave the key out for its default (\(value.configValue.canonicalJSON))."
+            case .optional?: advice = "leave the key out to leave \(field?.name ?? "it") unset."
+            default: if path.hasSuffix("]") { advice = "give a value or remove the element." }
+            }
+            throw SpecError(.wrongType, file: file, keyPath: path.isEmpty ? nil : path, "is null; \(advice)")
+        case .object(let fields):
+            for key in fields.keys.sorted() {
+                try refuseNull(in: fields[key] ?? .null, path: path.isEmpty ? key : "\(path).\(key)", file: file)
+            }
+        case .array(let elements):
+            for (index, element) in elements.enumerated() {
+                try refuseNull(in: element, path: "\(path)[\(index)]", file: file)
+            }
+        default:
+            break
+        }
+    }
 
     private static func name(_ value: ConfigValue?, file: String) throws(SpecError) -> String {
         guard let value else {
@@ -184,12 +307,14 @@ public struct SpecLoader: Sendable {
         let allowed = name.unicodeScalars.allSatisfy { scalar in
             scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || "._-".unicodeScalars.contains(scalar))
         }
-        guard allowed, !name.isEmpty, name.count <= 100, name.first != "-" else {
+        // The name is a file name for plots: `.`, `..` and hidden names must not be possible.
+        let startsWell = name.unicodeScalars.first.map { $0.isASCII && CharacterSet.alphanumerics.contains($0) }
+        guard allowed, startsWell == true, name.count <= 100 else {
             throw SpecError(
                 .outOfRange,
                 file: file,
                 keyPath: "name",
-                "is \"\(name)\"; use 1 to 100 letters, digits, '.', '_' or '-', not starting with '-'."
+                "is \"\(name)\"; use 1 to 100 letters, digits, '.', '_' or '-', starting with a letter or digit."
             )
         }
         return name

@@ -21,7 +21,21 @@ import Foundation
 /// unnamed `O_TMPFILE` file, fsynced, then linked to its name. A process killed mid-write then
 /// leaves nothing behind. Temporary files that killed processes left while replacing files are
 /// removed by ``removeStaleTemporaries(in:)``.
+///
+/// A destination that exists and is not a regular file (a device such as `/dev/full`, a FIFO), or
+/// that lies under `/dev/` (`/dev/stdout`, whatever standard output is), is written in place
+/// instead, every write checked: it cannot be replaced, and renaming a file over it would remove
+/// the device or the link.
 public enum AtomicFile {
+    /// Whether `path` is this process's standard output (`/dev/stdout`, `/dev/fd/1`, a link to
+    /// one), so that a command writing a file there prints nothing else to it.
+    ///
+    /// - Parameter path: A path as the user gave it.
+    /// - Returns: `true` for standard output.
+    public static func isStandardOutput(_ path: String) -> Bool {
+        POSIXFile.inheritedDescriptor(path) == 1
+    }
+
     /// Writes `data` to `url`, replacing any file there.
     ///
     /// - Parameters:
@@ -62,6 +76,10 @@ public enum AtomicFile {
         contents: (POSIXFile.FileWriter) throws -> Void
     ) throws {
         let reportedPath = url.relativePath
+        if POSIXFile.isSpecialFile(url.path) {
+            try POSIXFile.writeInPlace(url.path, reportedPath: reportedPath, contents: contents)
+            return
+        }
         if !FileManager.default.fileExists(atPath: url.path) {
             let directory = url.deletingLastPathComponent()
             if createDirectory {
@@ -103,6 +121,10 @@ public enum AtomicFile {
         using writer: (URL) throws -> Void
     ) throws {
         let reportedPath = url.relativePath
+        if POSIXFile.isSpecialFile(url.path) {
+            try writeThroughTemporary(to: url, using: writer)
+            return
+        }
         let directory = url.deletingLastPathComponent()
         if createDirectory {
             do {
@@ -127,6 +149,17 @@ public enum AtomicFile {
             throw error
         }
         try POSIXFile.sync(directory.path, directory: true, reportedPath: reportedPath)
+    }
+
+    /// Lets `writer` create a file in the temporary directory, then copies it into the special
+    /// file `url` (a device or FIFO) and removes it.
+    private static func writeThroughTemporary(to url: URL, using writer: (URL) throws -> Void) throws {
+        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent(
+            ".lstm-runner.tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))")
+        defer { unlink(temporary.path) }
+        try writer(temporary)
+        let data = try POSIXFile.readAll(temporary.path)
+        try POSIXFile.writeInPlace(url.path, reportedPath: url.relativePath) { file in try file.write(data) }
     }
 
     /// Makes every file written with `deferSync` in `directory` durable: one `syncfs` of the

@@ -25,6 +25,57 @@ enum POSIXFile {
         try fill(descriptor, reportedPath: reportedPath, contents: contents)
     }
 
+    /// Whether `path` names something that exists and must be written in place rather than
+    /// replaced: neither a regular file nor a directory (a device such as `/dev/full`, a FIFO, a
+    /// socket), following symbolic links; one of this process's open descriptors
+    /// (``inheritedDescriptor(_:)``: `/dev/stdout` is whatever standard output is, a regular file
+    /// included); or anything else under `/dev/`.
+    static func isSpecialFile(_ path: String) -> Bool {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return false }
+        let type = status.st_mode & S_IFMT
+        if type != S_IFREG && type != S_IFDIR { return true }
+        return type == S_IFREG && (path.hasPrefix("/dev/") || inheritedDescriptor(path) != nil)
+    }
+
+    /// Opens an existing special file (see ``isSpecialFile(_:)``) for writing, lets `contents`
+    /// write to it and closes it; nothing is synced, renamed or created.
+    ///
+    /// - Parameters:
+    ///   - path: The device or FIFO.
+    ///   - reportedPath: The path named in errors.
+    ///   - contents: Writes the bytes, in as many pieces as it likes.
+    /// - Throws: What `contents` throws, or ``AtomicFileError`` with code `write`.
+    static func writeInPlace(_ path: String, reportedPath: String, contents: (FileWriter) throws -> Void) throws {
+        // `/dev/stdout` and its kind: the descriptor itself, so that the bytes land where its
+        // offset is (a file opened anew would start at offset 0, under what follows).
+        let descriptor = inheritedDescriptor(path).map { dup($0) } ?? open(path, O_WRONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw AtomicFileError(.write, path: reportedPath, errno: errno) }
+        try fill(descriptor, reportedPath: reportedPath, sync: false, contents: contents)
+    }
+
+    /// The descriptor a path names when it is one of this process's open descriptors:
+    /// `/dev/stdout` (1), `/dev/stderr` (2), `/dev/fd/N`, `/proc/self/fd/N`, or a link to one.
+    ///
+    /// - Parameter path: A path.
+    /// - Returns: The descriptor's number, or `nil`.
+    static func inheritedDescriptor(_ path: String) -> Int32? {
+        var target = path
+        for _ in 0..<4 {
+            switch target {
+            case "/dev/stdout": return 1
+            case "/dev/stderr": return 2
+            default: break
+            }
+            for prefix in ["/dev/fd/", "/proc/self/fd/"] where target.hasPrefix(prefix) {
+                return Int32(target.dropFirst(prefix.count))
+            }
+            guard let next = try? FileManager.default.destinationOfSymbolicLink(atPath: target) else { return nil }
+            target = next
+        }
+        return nil
+    }
+
     /// Linux's `O_TMPFILE`: an unnamed file in a directory, which vanishes if the process dies
     /// before it is linked to a name.
     static let unnamedFlag: Int32 = 0o20000000 | O_DIRECTORY

@@ -336,11 +336,18 @@ public final class ResultStore: Sendable {
     /// - Parameters:
     ///   - spec: the experiment.
     ///   - trials: its trials (all of them, or one shard's).
-    /// - Throws: ``StoreError``.
-    public func register(_ spec: ExperimentSpec, trials: [PlannedTrial]) throws(StoreError) {
+    ///   - allRunIDs: the run ids of every trial of `spec` (all shards'), when known: the
+    ///     experiment's recorded runs are then checked against them in the same transaction (see
+    ///     ``checkRecordedSpec(_:runIDs:)``).
+    /// - Throws: ``StoreError``; `specMismatch` when the database has runs of an experiment of
+    ///   that name that are not in `allRunIDs`, and then nothing is written.
+    public func register(_ spec: ExperimentSpec, trials: [PlannedTrial], allRunIDs: Set<String>? = nil)
+        throws(StoreError)
+    {
         let now = Self.timestamp()
         let swept = spec.sweptPaths
         try write { db in
+            if let allRunIDs, let mismatch = try recordedSpecMismatch(spec, runIDs: allRunIDs, db) { throw mismatch }
             let existing = try Row.fetchOne(
                 db, sql: "SELECT swept_paths FROM experiments WHERE name = ?", arguments: [spec.name])
             let previous =
@@ -390,6 +397,54 @@ public final class ResultStore: Sendable {
                 try link.execute(arguments: [spec.name, trial.runID, trial.index])
             }
         }
+    }
+
+    /// Checks that every run recorded for the experiment of `spec`'s name is one of `spec`'s
+    /// trials, so that running it cannot pool the runs of two different specs into one report.
+    ///
+    /// Specs are compared by what they train, not by their text: the `.json` and the `.plist` of
+    /// one sweep, or a spec with its keys reordered, make the same trials and pass. A spec that
+    /// adds trials (more seeds) passes too, and its new runs join the experiment; one that changes
+    /// what a recorded run was (50 iterations where 30 were recorded) or drops trials is refused.
+    ///
+    /// - Parameters:
+    ///   - spec: the spec about to be run.
+    ///   - runIDs: the run ids of all its trials (every shard's).
+    /// - Throws: ``StoreError`` `specMismatch` naming the experiment, the first difference
+    ///   between the recorded spec and `spec` (``ExperimentSpec/firstDifference(_:_:)``), and
+    ///   how to proceed.
+    public func checkRecordedSpec(_ spec: ExperimentSpec, runIDs: Set<String>) throws(StoreError) {
+        if let mismatch = try read({ db in try recordedSpecMismatch(spec, runIDs: runIDs, db) }) { throw mismatch }
+    }
+
+    private func recordedSpecMismatch(_ spec: ExperimentSpec, runIDs: Set<String>, _ db: Database) throws
+        -> StoreError?
+    {
+        let recordedIDs = try String.fetchAll(
+            db, sql: "SELECT run_id FROM experiment_runs WHERE experiment = ?", arguments: [spec.name])
+        let foreign = recordedIDs.filter { !runIDs.contains($0) }
+        guard !foreign.isEmpty,
+            let row = try Row.fetchOne(
+                db, sql: "SELECT spec_file, spec_text FROM experiments WHERE name = ?", arguments: [spec.name])
+        else { return nil }
+        let recordedFile: String = row["spec_file"] ?? "?"
+        let recordedText: String = row["spec_text"] ?? ""
+        let runs = "\(foreign.count) of its \(recordedIDs.count) recorded runs are not trials of \(spec.file)"
+        var difference = ""
+        if let recorded = try? SpecLoader(schema: spec.schema).load(
+            data: Data(recordedText.utf8), file: recordedFile, force: true)
+        {
+            if let (path, old, new) = ExperimentSpec.firstDifference(recorded.identityTree, spec.identityTree) {
+                func shown(_ value: ConfigValue?) -> String { value.map(\.shortDescription) ?? "not set" }
+                difference = "\(path) is \(shown(old)) there and \(shown(new)) in \(spec.file), so "
+            } else {
+                difference = "its fields are the same but a model.init file's contents may differ, so "
+            }
+        }
+        return StoreError(
+            .specMismatch, file: path,
+            "experiment \"\(spec.name)\" was recorded from a different spec (\(recordedFile)): \(difference)\(runs); "
+                + "give \(spec.file) another \"name\", or use another --db.")
     }
 
     /// A config value as stored in a column: numbers as numbers, text as text, lists as JSON.

@@ -21,6 +21,8 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
         case checkpoint
         /// Another live process is working on the database (a `runner run` holds claimed runs).
         case inUse
+        /// An experiment of the spec's name was recorded from a different spec.
+        case specMismatch
     }
 
     /// The kind of problem.
@@ -38,7 +40,9 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
     }
 
     /// Whether the user can fix it by changing what they typed (exit 64) rather than a failure (exit 1).
-    public var isUsageError: Bool { code == .badPath || code == .notFound || code == .ambiguous }
+    public var isUsageError: Bool {
+        code == .badPath || code == .notFound || code == .ambiguous || code == .specMismatch
+    }
 
     /// `FILE: PROBLEM`.
     public var description: String { "\(file): \(problem)" }

@@ -64,7 +64,15 @@ public struct Verifier: Sendable {
             }
             return runs
         }
-        let run = try store.run(target)
+        let run: RunRecord
+        do {
+            run = try store.run(target)
+        } catch  where error.code == .notFound {
+            throw StoreError(
+                .notFound, file: store.path,
+                "no run or experiment named \"\(target)\"; `runner report` lists the experiments and "
+                    + "`runner export EXPERIMENT --runs --format csv` their run ids (any unique prefix works).")
+        }
         guard run.status == .completed || run.status == .diverged else {
             throw StoreError(
                 .notFound, file: store.path,

@@ -66,9 +66,15 @@ import Testing
                 gateBias: Dictionary(uniqueKeysWithValues: Gate.allCases.map { ($0, parameters.gateBias($0)) }),
                 readout: [])
             try NPZ.write(NPZ.exportArrays(try #require(other), trainingSet: nil), to: npz)
-            #expect(try Self.run("from-npz", from: "w.npz", in: directory).hasPrefix("trained 1 of 1"))
-            let runs = Set(try store.runs(ofExperiment: "from-npz").map(\.id))
-            #expect(runs.count == 2 && runs.contains(run.id))
+            // Under the recorded name it is another spec now (one name, one spec): refused.
+            let spec = directory.appendingPathComponent("from-npz.json").path
+            let again = try RunnerCLI.run(["run", spec, "--db", "runs.sqlite", "--quiet"], in: directory)
+            #expect(again.status == 64)
+            #expect(again.stderr.contains("model.init file's contents may differ"), "\(again.stderr)")
+            #expect(try Self.run("from-new-npz", from: "w.npz", in: directory).hasPrefix("trained 1 of 1"))
+            let newRun = try #require(try store.runs(ofExperiment: "from-new-npz").first)
+            #expect(newRun.id != run.id)
+            #expect(try store.runs(ofExperiment: "from-npz").map(\.id) == [run.id])
 
             // The first run still verifies: its experiments' specs name copy.npz, which holds its bytes.
             let verify = try RunnerCLI.run(["verify", run.id, "--db", "runs.sqlite"], in: directory)

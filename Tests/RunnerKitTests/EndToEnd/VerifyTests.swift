@@ -95,7 +95,7 @@ import Testing
             _ = try ResultStore(path: directory.appendingPathComponent("runs.sqlite").path)
             let result = try RunnerCLI.run(["verify", "nothing-here", "--db", "runs.sqlite"], in: directory)
             #expect(result.status == 64)
-            #expect(result.stderr.hasPrefix("error: runs.sqlite: \"nothing-here\" is not a run id"))
+            #expect(result.stderr.hasPrefix("error: runs.sqlite: no run or experiment named \"nothing-here\"; "))
         }
     }
 }

@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+
+@testable import RunnerKit
+
+/// Spec files that must be refused with the key path, and unknown names (issue 11, items 21, 22).
+extension FaultAnswerTests {
+    static let badSpecs: [(name: String, text: String, message: String)] = [
+        (
+            "duplicate.json", #"{"name": "d", "training": {"iterations": 3, "iterations": 5}}"#,
+            "duplicate.json: training.iterations appears twice in one dictionary (the second time at line 1, column 45); keep one of them."
+        ),
+        (
+            "null.json", #"{"name": "n", "model": {"hiddenSize": null}}"#,
+            "null.json: model.hiddenSize is null; leave the key out for its default (100)."
+        ),
+        ("dot.json", #"{"name": "."}"#, #"dot.json: name is "."; use 1 to 100 letters"#),
+        ("dotdot.json", #"{"name": ".."}"#, #"dotdot.json: name is ".."; use 1 to 100 letters"#),
+        (
+            "huge.json", "{\"name\": \"h\",\n \"training\": {\"learningRate\": 1e999}}",
+            "huge.json: training.learningRate is 1e999 (line 2, column 31), beyond the range of a float64 number"
+        ),
+        (
+            "deep.json", String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000),
+            "deep.json: nests lists and dictionaries more than 100 levels deep (line 1, column 101)"
+        ),
+        (
+            "deep.plist",
+            #"<?xml version="1.0"?><plist version="1.0">"# + String(repeating: "<array>", count: 100_000)
+                + String(repeating: "</array>", count: 100_000) + "</plist>",
+            "deep.plist: nests <array> and <dict> more than 100 levels deep (line 1)"
+        ),
+        (
+            "data.plist",
+            #"<?xml version="1.0"?><plist version="1.0"><dict><key>name</key><string>p</string>"#
+                + "<key>model</key><dict><key>init</key><data>AAAA</data></dict></dict></plist>",
+            "data.plist: model.init is a <data>, which no spec field holds; use <string>, <integer>, <real>"
+        ),
+        (
+            "date.plist",
+            #"<?xml version="1.0"?><plist version="1.0"><dict><key>name</key><string>p</string>"#
+                + "<key>description</key><date>2020-01-01T00:00:00Z</date></dict></plist>",
+            "date.plist: description is a <date>, which no spec field holds"
+        ),
+    ]
+
+    @Test func badSpecsAreRefusedWithTheKeyPathAndTheFix() throws {
+        try withTemporaryDirectory { directory in
+            for (name, text, message) in Self.badSpecs {
+                let path = try writeSpec(text, named: name, in: directory)
+                let result = try RunnerCLI.run(["run", path, "--dry-run", "--db", "runs.sqlite"], in: directory)
+                #expect(result.status == 64, "\(name): \(result.stderr.prefix(300))")
+                #expect(result.stderr.hasPrefix("error: \(directory.path)/\(message)"), "\(result.stderr.prefix(300))")
+                #expect(result.stderr.split(separator: "\n").count == 1, "\(name)")
+            }
+        }
+    }
+
+    @Test func verifyOfAnUnknownNameMentionsRunsAndExperiments() throws {
+        try withTemporaryDirectory { directory in
+            try Self.tinyDatabase(directory)
+            let result = try RunnerCLI.run(["verify", "nonexist", "--db", "runs.sqlite"], in: directory)
+            #expect(result.status == 64)
+            #expect(result.stderr.hasPrefix(#"error: runs.sqlite: no run or experiment named "nonexist"; "#))
+        }
+    }
+}
