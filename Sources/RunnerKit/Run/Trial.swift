@@ -119,8 +119,10 @@ public struct Trial: Sendable {
         let began = clock.now
         var rule = StopRule(targetLoss: config.targetLoss, patience: config.patience)
         var losses = resume?.losses ?? []
-        for loss in losses {
-            _ = rule.observe(loss, iteration: losses.count)
+        // The snapshot's losses are replayed as they first came, each with its own iteration, so
+        // that the best loss, its iteration and the patience count are those of an uninterrupted run.
+        for (index, loss) in losses.enumerated() {
+            _ = rule.observe(loss, iteration: index + 1)
         }
         var status = RunStatus.completed
         let remaining = config.iterations - losses.count
