@@ -1,0 +1,43 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import RunnerKit
+
+/// End-to-end tests of faults (issue 11): each ends in one clear line and a true record.
+@Suite(.serialized) struct FaultTests {
+    static func database(_ directory: URL) -> String { directory.appendingPathComponent("runs.sqlite").path }
+
+    /// The number of rows of `table` in the database at `path` (0 when it does not exist).
+    static func count(_ table: String, in path: String) throws -> Int {
+        guard FileManager.default.fileExists(atPath: path) else { return 0 }
+        let queue = try DatabaseQueue(path: path)
+        defer { try? queue.close() }
+        return try queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") } ?? 0
+    }
+
+    @Test func weightsThatOverflowToInfinityEndDivergedNotCompleted() throws {
+        try withTemporaryDirectory { directory in
+            // Momentum at 1e308: some weights become infinite while the loss stays finite (0.55).
+            let result = try RunnerCLI.run(
+                [
+                    "train", "--hidden", "4", "--input", "33", "--optimizer", "momentum", "--learning-rate", "1e308",
+                    "--iterations", "30",
+                ],
+                in: directory)
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stdout.contains("status diverged; loss after training 5.500000e-01"), "\(result.stdout)")
+        }
+    }
+
+    @Test func aRunWithNonFiniteFinalWeightsRecordsWhy() throws {
+        let spec = tinySpec(
+            extra: #""task": {"inputSize": 33, "targets": [-0.5, 0.2, 0.1, -0.5]}, "model": {"hiddenSize": 4}, "#
+                + #""training": {"optimizer": "momentum", "learningRate": 1e308}"#)
+        let loaded = try SpecLoader().load(data: Data(spec.utf8), file: "overflow.json")
+        let result = Trial(config: try loaded.trials()[0].config).run()
+        #expect(result.status == .diverged)
+        #expect(result.finalLoss?.isFinite == true)
+        #expect(result.stopReason?.hasSuffix("final parameters are not finite (the updates overflowed)") == true)
+    }
+}
