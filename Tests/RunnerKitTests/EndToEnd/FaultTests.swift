@@ -40,4 +40,32 @@ import Testing
         #expect(result.finalLoss?.isFinite == true)
         #expect(result.stopReason?.hasSuffix("final parameters are not finite (the updates overflowed)") == true)
     }
+
+    @Test(arguments: [
+        (#"{"seed": {"range": [0, 1000000000000]}}"#, [String](), "sweep.seed.range has 1000000000000 values"),
+        (
+            #"{"seed": {"range": [0, 10000000]}, "training.learningRate": {"linspace": [0.1, 1], "count": 10000000}}"#,
+            [String](), "sweep makes 100000000000000 trials, over the limit of 1000000"
+        ),
+        (
+            #"{"seed": {"range": [0, 10000000]}, "model.hiddenSize": {"random": 10000000, "integers": [1, 9]}}"#,
+            ["--force"], "sweep makes 100000000000000 trials; at most "
+        ),
+        (
+            #"{"seed": {"range": [0, 10000000]}, "training.learningRate": {"logspace": [0.1, 1], "count": 10000000}}"#,
+            ["--force"], "even with --force"
+        ),
+    ])
+    func hugeGridsAreRefusedAtOnceWithoutBeingMaterialised(_ sweep: String, _ flags: [String], _ message: String)
+        throws
+    {
+        try withTemporaryDirectory { directory in
+            let spec = try writeSpec(tinySpec(sweep: sweep), in: directory)
+            let result = try RunnerCLI.run(["run", spec, "--dry-run"] + flags, in: directory)
+            #expect(result.status == 64)
+            #expect(result.stderr.hasPrefix("error: \(spec): "), "\(result.stderr)")
+            #expect(result.stderr.contains(message), "\(result.stderr)")
+            #expect(result.stderr.filter { $0 == "\n" }.count == 1)
+        }
+    }
 }
