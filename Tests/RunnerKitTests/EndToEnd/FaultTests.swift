@@ -41,6 +41,29 @@ import Testing
         #expect(result.stopReason?.hasSuffix("final parameters are not finite (the updates overflowed)") == true)
     }
 
+    @Test func aTrialTooLargeForMemoryIsRefusedBeforeTrainingNamingItsSizes() throws {
+        try withTemporaryDirectory { directory in
+            let train = try RunnerCLI.run(["train", "--hidden", "100000", "--input", "100000"], in: directory)
+            #expect(train.status == 64)
+            #expect(
+                train.stderr.hasPrefix(
+                    "error: runner train: --hidden is 100000 (X = 100000, H = 100000, N = 1 sequence of T = 4 steps): "
+                        + "one trial needs 3.2 TB of memory"), "\(train.stderr)")
+            #expect(train.stderr.hasSuffix("; make the model or the data smaller.\n"))
+            #expect(train.stderr.filter { $0 == "\n" }.count == 1)
+            // In a sweep, refused at validation: nothing is registered, nothing left running.
+            let spec = try writeSpec(
+                tinySpec(sweep: #"{"model.hiddenSize": [5, 100000]}"#, extra: #""task": {"inputSize": 100000}"#),
+                in: directory)
+            let run = try RunnerCLI.run(["run", spec, "--db", "runs.sqlite"], in: directory)
+            #expect(run.status == 64)
+            #expect(
+                run.stderr.hasPrefix("error: \(spec) (trial 1: model.hiddenSize=100000): model.hiddenSize is 100000"))
+            #expect(run.stderr.filter { $0 == "\n" }.count == 1)
+            #expect(try Self.count("runs", in: Self.database(directory)) == 0)
+        }
+    }
+
     @Test(arguments: [
         (#"{"seed": {"range": [0, 1000000000000]}}"#, [String](), "sweep.seed.range has 1000000000000 values"),
         (
