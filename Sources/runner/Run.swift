@@ -7,8 +7,9 @@ struct Run: ParsableCommand {
         abstract: "Run the trials of one or more experiment specs into the results database.",
         discussion: """
             Runs already completed in the database are skipped (same config, same run id), \
-            interrupted ones are run again. ^C stops handing out trials and lets the running \
-            ones end cleanly (exit 130); a second ^C exits at once.
+            interrupted ones are run again. ^C (SIGINT), SIGTERM, SIGHUP and SIGUSR1 stop handing \
+            out trials and let the running ones end cleanly as interrupted (exit 128 + the \
+            signal: 130 for ^C, 143 for SIGTERM); a second signal exits at once.
             """
     )
 
@@ -90,8 +91,9 @@ struct Run: ParsableCommand {
             try RunSummaryOutput.text(outcome: outcome, experiments: loaded.map(\.name), store: store, jobs: jobs),
             terminator: "")
         if outcome.interrupted {
-            FileHandle.standardError.write(Data("interrupted: run the same command again to finish the sweep\n".utf8))
-            throw ExitCode(130)
+            try? FileHandle.standardError.write(
+                contentsOf: Data("interrupted: run the same command again to finish the sweep\n".utf8))
+            throw ExitCode(interrupt.exitStatus)
         }
         if !outcome.errors.isEmpty {
             throw ExitCode(1)

@@ -91,4 +91,49 @@ import Testing
             #expect(result.stderr.filter { $0 == "\n" }.count == 1)
         }
     }
+
+    @Test(arguments: [(SIGTERM, "SIGTERM"), (SIGHUP, "SIGHUP"), (SIGUSR1, "SIGUSR1")])
+    func stopSignalsEndTheSweepLikeSigint(_ number: Int32, _ name: String) throws {
+        try withTemporaryDirectory { directory in
+            let spec = try writeSpec(tinySpec(sweep: #"{"seed": {"range": [0, 400]}}"#, iterations: 60), in: directory)
+            let process = try RunnerCLI.start(["run", spec, "--db", "runs.sqlite", "--jobs", "2"], in: directory)
+            try waitForCompletedRuns(at: Self.database(directory), atLeast: 3)
+            kill(process.processIdentifier, number)
+            process.waitUntilExit()
+            let (stdout, stderr) = RunnerCLI.output(of: process)
+            #expect(process.terminationReason == .exit)
+            #expect(process.terminationStatus == 128 + number, "\(stderr)")
+            #expect(stderr.contains("\(name): interrupted: no new trials"), "\(stderr)")
+            #expect(stderr.contains("run the same command again to finish the sweep"))
+            #expect(stdout.contains("tiny: 400 runs"))
+            let statuses = try RunCommandTests.statuses(Self.database(directory))
+            #expect(statuses["running"] == nil, "nothing left half-recorded: \(statuses)")
+            try expectEveryCompletedRunHasItsCurve(Self.database(directory))
+        }
+    }
+
+    @Test func aClosedOutputDoesNotKillTheSweep() throws {
+        try withTemporaryDirectory { directory in
+            let spec = try writeSpec(tinySpec(sweep: #"{"seed": {"range": [0, 400]}}"#, iterations: 60), in: directory)
+            let process = Process()
+            process.executableURL = RunnerCLI.binary
+            process.arguments = ["run", spec, "--db", "runs.sqlite", "--jobs", "2"]
+            process.currentDirectoryURL = directory
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = pipe
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+            try pipe.fileHandleForWriting.close()
+            try waitForCompletedRuns(at: Self.database(directory), atLeast: 3)
+            // Nobody reads the output any more: the message ^C prints must not kill the process.
+            try pipe.fileHandleForReading.close()
+            kill(process.processIdentifier, SIGINT)
+            process.waitUntilExit()
+            #expect(process.terminationReason == .exit)
+            #expect(process.terminationStatus == 130)
+            let statuses = try RunCommandTests.statuses(Self.database(directory))
+            #expect(statuses["running"] == nil, "nothing left half-recorded: \(statuses)")
+        }
+    }
 }
