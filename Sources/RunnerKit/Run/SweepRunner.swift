@@ -94,13 +94,18 @@ public struct SweepRunner: Sendable {
         var jobs: [Job] = []
         var seen: Set<String> = []
         for (spec, trials) in planned {
-            try store.register(spec, trials: trials)
             for trial in trials where seen.insert(trial.runID).inserted {
                 jobs.append(Job(trial: trial, checkpoints: spec.checkpoints))
             }
         }
-        outcome.trials = jobs.count
         let initialStates = try WarmStart(store: store, registry: registry).resolve(jobs.map(\.trial))
+        if jobs.contains(where: { $0.checkpoints.writesFiles }) {
+            try store.prepareCheckpointDirectory()
+        }
+        for (spec, trials) in planned {
+            try store.register(spec, trials: trials)
+        }
+        outcome.trials = jobs.count
         outcome.recovered = try store.recoverAbandonedRuns().count
         AtomicFile.removeStaleTemporaries(in: store.checkpointDirectory)
         let statuses = try store.statuses(of: jobs.map(\.trial.runID))
@@ -127,7 +132,10 @@ public struct SweepRunner: Sendable {
         // committed, so that a committed row never names a file that a crash could lose.
         let checkpointFolder = store.checkpointDirectory
         let syncCheckpoints: @Sendable () throws -> Void = {
-            if FileManager.default.fileExists(atPath: checkpointFolder.path) {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: checkpointFolder.path, isDirectory: &isDirectory),
+                isDirectory.boolValue
+            {
                 try AtomicFile.syncBatch(in: checkpointFolder)
             }
         }

@@ -41,6 +41,55 @@ public final class ResultStore: Sendable {
     /// The database's default path.
     public static let defaultPath = "results/runs.sqlite"
 
+    /// ``checkpointDirectory`` as the user would type it: beside ``path``.
+    var checkpointDirectoryPath: String {
+        let folder = (path as NSString).deletingLastPathComponent
+        return folder.isEmpty ? "checkpoints" : (folder as NSString).appendingPathComponent("checkpoints")
+    }
+
+    /// Makes sure checkpoints can be written: `checkpoints/` beside the database is a folder (made
+    /// when missing) in which this process can create files. Checked before a sweep trains, so
+    /// that a file in the way or a read-only folder is one clear error, not a failed sweep.
+    ///
+    /// - Throws: ``StoreError`` `badPath` naming the folder and how to fix it.
+    public func prepareCheckpointDirectory() throws(StoreError) {
+        let folder = checkpointDirectoryPath
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: checkpointDirectory.path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw StoreError(
+                    .badPath, file: folder,
+                    "a file is in the way: checkpoints are written into a folder of this name beside the "
+                        + "database; move the file away or choose another --db.")
+            }
+        } else {
+            do {
+                try FileManager.default.createDirectory(at: checkpointDirectory, withIntermediateDirectories: false)
+            } catch {
+                throw StoreError(
+                    .badPath, file: folder,
+                    "cannot be created (\(AtomicFileError.reason(of: error))); make the folder beside the database "
+                        + "writable or choose another --db.")
+            }
+        }
+        // An unnamed file, as checkpoints are written (it vanishes when closed), or where the file
+        // system has none, the permission check.
+        let probe = open(checkpointDirectory.path, POSIXFile.unnamedFlag | O_WRONLY | O_CLOEXEC, 0o600)
+        if probe >= 0 {
+            close(probe)
+            return
+        }
+        let reason = errno
+        if reason == EOPNOTSUPP || reason == EISDIR || reason == EINVAL,
+            access(checkpointDirectory.path, W_OK) == 0
+        {
+            return
+        }
+        throw StoreError(
+            .badPath, file: folder,
+            "is not writable (\(String(cString: strerror(reason)))); make it writable or choose another --db.")
+    }
+
     /// Opens (creating when missing, unless `readOnly`) a results database and migrates it.
     ///
     /// - Parameters:

@@ -92,6 +92,37 @@ import Testing
         }
     }
 
+    @Test func aBadModelInitRegistersNothing() throws {
+        try withTemporaryDirectory { directory in
+            let spec = try writeSpec(
+                tinySpec(sweep: #"{"seed": [0, 1]}"#, extra: #""model": {"init": "missing.npz"}"#), in: directory)
+            let result = try RunnerCLI.run(["run", spec, "--db", "runs.sqlite"], in: directory)
+            #expect(result.status == 64)
+            #expect(result.stderr.contains("model.init is \"missing.npz\""), "\(result.stderr)")
+            #expect(try Self.count("experiments", in: Self.database(directory)) == 0)
+            #expect(try Self.count("runs", in: Self.database(directory)) == 0)
+        }
+    }
+
+    @Test func aFileWhereTheCheckpointFolderGoesIsRefusedBeforeTraining() throws {
+        try withTemporaryDirectory { directory in
+            try Data("not a folder".utf8).write(to: directory.appendingPathComponent("checkpoints"))
+            let spec = try writeSpec(tinySpec(sweep: #"{"seed": [0, 1, 2]}"#), in: directory)
+            let result = try RunnerCLI.run(["run", spec, "--db", "runs.sqlite"], in: directory)
+            #expect(result.status == 64)
+            #expect(
+                result.stderr
+                    == "error: checkpoints: a file is in the way: checkpoints are written into a folder of this "
+                    + "name beside the database; move the file away or choose another --db.\n")
+            #expect(try Self.count("runs", in: Self.database(directory)) == 0)
+            // Without checkpoint files to write, the folder does not matter.
+            let bare = try writeSpec(
+                tinySpec(name: "bare", extra: #""checkpoints": {"final": false}"#), named: "bare.json", in: directory)
+            let plain = try RunnerCLI.run(["run", bare, "--db", "runs.sqlite", "--quiet"], in: directory)
+            #expect(plain.status == 0, "\(plain.stderr)")
+        }
+    }
+
     @Test(arguments: [(SIGTERM, "SIGTERM"), (SIGHUP, "SIGHUP"), (SIGUSR1, "SIGUSR1")])
     func stopSignalsEndTheSweepLikeSigint(_ number: Int32, _ name: String) throws {
         try withTemporaryDirectory { directory in
