@@ -9,7 +9,8 @@ struct Run: ParsableCommand {
             Runs already completed in the database are skipped (same config, same run id), \
             interrupted ones are run again. ^C (SIGINT), SIGTERM, SIGHUP and SIGUSR1 stop handing \
             out trials and let the running ones end cleanly as interrupted (exit 128 + the \
-            signal: 130 for ^C, 143 for SIGTERM); a second signal exits at once.
+            signal: 130 for ^C, 143 for SIGTERM); a second signal exits at once. A full disk \
+            stops the sweep with one line (exit 1); running the same command again finishes it.
             """
     )
 
@@ -86,6 +87,15 @@ struct Run: ParsableCommand {
             throw failure(error, usage: true)
         } catch let error as StoreError {
             throw failure(error, usage: error.isUsageError)
+        }
+        if let storageFailure = outcome.storageFailure {
+            // The summary reads the database, which may fail too: the failure line comes regardless.
+            if let summary = try? RunSummaryOutput.text(
+                outcome: outcome, experiments: loaded.map(\.name), store: store, jobs: jobs)
+            {
+                print(summary, terminator: "")
+            }
+            throw failure(storageFailure, usage: false)
         }
         print(
             try RunSummaryOutput.text(outcome: outcome, experiments: loaded.map(\.name), store: store, jobs: jobs),

@@ -5,12 +5,15 @@ import Synchronization
 /// A flag set once to ask running work to stop: by SIGINT, or by a caller.
 public final class StopFlag: Sendable {
     private let state = Mutex(false)
+    private let parent: StopFlag?
 
-    /// A flag that is not set.
-    public init() {}
+    /// A flag that is not set; with a `parent`, it also reads as set once the parent is.
+    public init(parent: StopFlag? = nil) {
+        self.parent = parent
+    }
 
-    /// Whether stopping was requested.
-    public var isSet: Bool { state.withLock { $0 } }
+    /// Whether stopping was requested (of this flag or of its parent).
+    public var isSet: Bool { state.withLock { $0 } || parent?.isSet == true }
 
     /// Requests a stop.
     public func set() {

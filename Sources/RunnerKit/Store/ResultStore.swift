@@ -208,6 +208,8 @@ public final class ResultStore: Sendable {
             }
         } catch let error as StoreError {
             throw error
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
+            throw StoreError(.diskFull, file: path, "SQLite error 13: database or disk is full")
         } catch {
             throw StoreError(.sqlite, file: path, "\(error)")
         }
@@ -528,6 +530,15 @@ public final class ResultStore: Sendable {
                     """,
                 arguments: [runID, environment.host, ownerPID]
             )
+        }
+    }
+
+    /// The runs this process holds (status `running`, owned by this host and pid).
+    public func heldRuns() throws(StoreError) -> [String] {
+        try read { db in
+            try String.fetchAll(
+                db, sql: "SELECT id FROM runs WHERE status = 'running' AND owner_host = ? AND owner_pid = ?",
+                arguments: [environment.host, ownerPID])
         }
     }
 

@@ -19,6 +19,8 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
         case conflict
         /// A checkpoint file that a run refers to is missing or damaged.
         case checkpoint
+        /// The disk holding the database is full (`SQLITE_FULL`).
+        case diskFull
     }
 
     /// The kind of problem.

@@ -16,6 +16,8 @@ import Testing
         return try queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") } ?? 0
     }
 
+    // MARK: - Wrong results
+
     @Test func weightsThatOverflowToInfinityEndDivergedNotCompleted() throws {
         try withTemporaryDirectory { directory in
             // Momentum at 1e308: some weights become infinite while the loss stays finite (0.55).
@@ -40,6 +42,8 @@ import Testing
         #expect(result.finalLoss?.isFinite == true)
         #expect(result.stopReason?.hasSuffix("final parameters are not finite (the updates overflowed)") == true)
     }
+
+    // MARK: - Sizes
 
     @Test func aTrialTooLargeForMemoryIsRefusedBeforeTrainingNamingItsSizes() throws {
         try withTemporaryDirectory { directory in
@@ -92,6 +96,8 @@ import Testing
         }
     }
 
+    // MARK: - Validation before the first write
+
     @Test func aBadModelInitRegistersNothing() throws {
         try withTemporaryDirectory { directory in
             let spec = try writeSpec(
@@ -122,6 +128,8 @@ import Testing
             #expect(plain.status == 0, "\(plain.stderr)")
         }
     }
+
+    // MARK: - Signals
 
     @Test(arguments: [(SIGTERM, "SIGTERM"), (SIGHUP, "SIGHUP"), (SIGUSR1, "SIGUSR1")])
     func stopSignalsEndTheSweepLikeSigint(_ number: Int32, _ name: String) throws {
@@ -165,6 +173,47 @@ import Testing
             #expect(process.terminationStatus == 130)
             let statuses = try RunCommandTests.statuses(Self.database(directory))
             #expect(statuses["running"] == nil, "nothing left half-recorded: \(statuses)")
+        }
+    }
+
+    // MARK: - Full disk
+
+    @Test func aDiskThatFillsMidSweepSaysSoAndARerunFinishesEverything() throws {
+        try withTemporaryDirectory { directory in
+            let mount = directory.appendingPathComponent("small", isDirectory: true)
+            try FileManager.default.createDirectory(at: mount, withIntermediateDirectories: true)
+            let mounted = try runProgram("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", mount.path])
+            guard mounted.status == 0 else {
+                print("skipped: cannot mount a small tmpfs to fill (\(mounted.standardError.prefix(80)))")
+                return
+            }
+            defer { _ = try? runProgram("umount", [mount.path]) }
+            // Each final checkpoint holds 4·40·43 weights (55 KB): the 1 MB disk fills after about 15.
+            let spec = try writeSpec(
+                tinySpec(
+                    sweep: #"{"seed": {"range": [0, 40]}}"#, extra: #""model": {"hiddenSize": 40}"#, iterations: 3),
+                in: directory)
+            let database = mount.appendingPathComponent("runs.sqlite").path
+            let full = try RunnerCLI.run(["run", spec, "--db", database, "--quiet"], in: directory)
+            #expect(full.status == 1)
+            let lines = full.stderr.split(separator: "\n")
+            #expect(lines.count == 1, "\(full.stderr)")
+            #expect(full.stderr.hasPrefix("error: disk full: cannot write "), "\(full.stderr)")
+            #expect(full.stderr.contains("free some space, then run the same command again to finish it"))
+            var statuses = try RunCommandTests.statuses(database)
+            #expect(statuses["failed"] == nil, "an I/O failure is not a trial failure: \(statuses)")
+            #expect(statuses["running"] == nil, "unrecorded runs go back to interrupted: \(statuses)")
+            #expect((statuses["completed"] ?? 0) < 40)
+            // Space is freed: the same command finishes every run, no flags needed.
+            #expect(try runProgram("mount", ["-o", "remount,size=16m", mount.path]).status == 0)
+            let rerun = try RunnerCLI.run(["run", spec, "--db", database, "--quiet"], in: directory)
+            #expect(rerun.status == 0, "\(rerun.stderr)")
+            statuses = try RunCommandTests.statuses(database)
+            #expect(statuses == ["completed": 40])
+            try expectEveryCompletedRunHasItsCurve(database)
+            let files = try FileManager.default.contentsOfDirectory(
+                atPath: mount.appendingPathComponent("checkpoints").path)
+            #expect(files.filter { $0.hasSuffix(".ckpt.gz") }.count == 40)
         }
     }
 }
