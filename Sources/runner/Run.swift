@@ -71,6 +71,8 @@ struct Run: ParsableCommand {
         let store: ResultStore
         do {
             store = try ResultStore(path: db)
+        } catch  where error.code == .diskFull {
+            throw failure("\(error); free some space, then run the same command again.", usage: false)
         } catch {
             throw failure(error, usage: error.isUsageError)
         }
@@ -85,6 +87,8 @@ struct Run: ParsableCommand {
             outcome = try runner.run(stop: interrupt.flag) { total in quiet ? nil : ProgressReporter(total: total) }
         } catch let error as SpecError {
             throw failure(error, usage: true)
+        } catch let error as StoreError where error.code == .diskFull {
+            throw failure("\(error); free some space, then run the same command again.", usage: false)
         } catch let error as StoreError {
             throw failure(error, usage: error.isUsageError)
         }

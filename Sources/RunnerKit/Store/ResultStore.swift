@@ -171,9 +171,27 @@ public final class ResultStore: Sendable {
         } catch let error as DatabaseError where error.resultCode == .SQLITE_READONLY {
             throw StoreError(
                 .badPath, file: path, "cannot be written (\(error.message ?? "read-only")); choose another --db.")
+        } catch let error as DatabaseError where Self.isOutOfSpace(error, path: path) {
+            throw StoreError(.diskFull, file: path, Self.outOfSpaceText(error))
         } catch {
             throw StoreError(.sqlite, file: path, "\(error)")
         }
+    }
+
+    /// Whether a database error comes from a full disk: `SQLITE_FULL`, or an I/O error (SQLite
+    /// reports a shared-memory file it cannot grow that way) while the file system has no space left.
+    static func isOutOfSpace(_ error: DatabaseError, path: String) -> Bool {
+        if error.resultCode == .SQLITE_FULL { return true }
+        guard error.resultCode == .SQLITE_IOERR else { return false }
+        var stats = statvfs()
+        let folder = (path as NSString).deletingLastPathComponent
+        guard statvfs(folder.isEmpty ? "." : folder, &stats) == 0 else { return false }
+        return stats.f_bavail == 0
+    }
+
+    /// `SQLite error 13: database or disk is full`, as GRDB words it, without the statement.
+    static func outOfSpaceText(_ error: DatabaseError) -> String {
+        "SQLite error \(error.resultCode.rawValue): \(error.message ?? "database or disk is full")"
     }
 
     /// Runs `open` again while it fails with `SQLITE_BUSY`, for up to about ten seconds.
@@ -208,8 +226,8 @@ public final class ResultStore: Sendable {
             }
         } catch let error as StoreError {
             throw error
-        } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
-            throw StoreError(.diskFull, file: path, "SQLite error 13: database or disk is full")
+        } catch let error as DatabaseError where Self.isOutOfSpace(error, path: path) {
+            throw StoreError(.diskFull, file: path, Self.outOfSpaceText(error))
         } catch {
             throw StoreError(.sqlite, file: path, "\(error)")
         }
@@ -221,6 +239,8 @@ public final class ResultStore: Sendable {
             return try queue.read(body)
         } catch let error as StoreError {
             throw error
+        } catch let error as DatabaseError where Self.isOutOfSpace(error, path: path) {
+            throw StoreError(.diskFull, file: path, Self.outOfSpaceText(error))
         } catch {
             throw StoreError(.sqlite, file: path, "\(error)")
         }

@@ -19,7 +19,7 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
         case conflict
         /// A checkpoint file that a run refers to is missing or damaged.
         case checkpoint
-        /// The disk holding the database is full (`SQLITE_FULL`).
+        /// The disk holding the database is full (`SQLITE_FULL`, or an I/O error with no space left).
         case diskFull
     }
 
@@ -40,6 +40,8 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
     /// Whether the user can fix it by changing what they typed (exit 64) rather than a failure (exit 1).
     public var isUsageError: Bool { code == .badPath || code == .notFound || code == .ambiguous }
 
-    /// `FILE: PROBLEM`.
-    public var description: String { "\(file): \(problem)" }
+    /// `FILE: PROBLEM`; for a full disk `disk full: cannot write FILE (PROBLEM)`.
+    public var description: String {
+        code == .diskFull ? "disk full: cannot write \(file) (\(problem))" : "\(file): \(problem)"
+    }
 }

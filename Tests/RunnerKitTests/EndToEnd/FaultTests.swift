@@ -204,6 +204,14 @@ import Testing
             #expect(statuses["failed"] == nil, "an I/O failure is not a trial failure: \(statuses)")
             #expect(statuses["running"] == nil, "unrecorded runs go back to interrupted: \(statuses)")
             #expect((statuses["completed"] ?? 0) < 40)
+            // With not a byte left, even opening the database (its shared-memory file) says so.
+            let filler = mount.appendingPathComponent("filler")
+            _ = try runProgram("dd", ["if=/dev/zero", "of=\(filler.path)", "bs=4k"])
+            let opening = try RunnerCLI.run(["run", spec, "--db", database, "--quiet"], in: directory)
+            #expect(opening.status == 1)
+            #expect(opening.stderr.hasPrefix("error: disk full: cannot write "), "\(opening.stderr)")
+            #expect(opening.stderr.split(separator: "\n").count == 1)
+            try FileManager.default.removeItem(at: filler)
             // Space is freed: the same command finishes every run, no flags needed.
             #expect(try runProgram("mount", ["-o", "remount,size=16m", mount.path]).status == 0)
             let rerun = try RunnerCLI.run(["run", spec, "--db", database, "--quiet"], in: directory)
