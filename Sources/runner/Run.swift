@@ -7,7 +7,7 @@ struct Run: ParsableCommand {
         abstract: "Run the trials of one or more experiment specs into the results database.",
         discussion: """
             Runs already completed in the database are skipped (same config, same run id), \
-            interrupted ones are run again. ^C (SIGINT), SIGTERM, SIGHUP and SIGUSR1 stop handing \
+            interrupted ones are run again. ^C (SIGINT), SIGTERM, SIGHUP, SIGUSR1/2 stop handing \
             out trials and let the running ones end cleanly as interrupted (exit 128 + the \
             signal: 130 for ^C, 143 for SIGTERM); a second signal exits at once. A full disk \
             stops the sweep with one line (exit 1); running the same command again finishes it.

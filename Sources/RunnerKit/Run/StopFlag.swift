@@ -25,13 +25,18 @@ public final class StopFlag: Sendable {
 /// to stop cleanly, the second exits at once.
 ///
 /// SIGINT (^C), SIGTERM (`kill`, Slurm's `scancel` and time limit, Kubernetes), SIGHUP (a closed
-/// terminal) and SIGUSR1 (Slurm's `--signal`, a warning before the time limit) all stop cleanly;
-/// the exit status is then 128 + the first signal's number (130, 143, 129, 138). SIGPIPE is
-/// ignored from then on, so that a closed output is a failed write, not a process killed in the
+/// terminal), SIGUSR1 and SIGUSR2 (what schedulers send as a warning, Slurm's `--signal`), SIGALRM
+/// and SIGXCPU (a CPU time limit) all stop cleanly: every signal whose default would kill the
+/// process mid-record, except SIGQUIT, which asks for a core dump. The exit status is then 128 +
+/// the first signal's number (130, 143, 129, 138, ...). SIGPIPE and SIGXFSZ are ignored from then
+/// on, so that a closed output or a file-size limit is a failed write, not a process killed in the
 /// middle of recording a run.
 public final class InterruptHandler {
     /// The signals that stop cleanly.
-    public static let stopSignals: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGUSR1]
+    public static let stopSignals: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGALRM, SIGXCPU]
+
+    /// The signals ignored, so that the failure shows as a write error.
+    public static let ignoredSignals: [Int32] = [SIGPIPE, SIGXFSZ]
 
     /// The flag the first signal sets.
     public let flag: StopFlag
@@ -45,7 +50,9 @@ public final class InterruptHandler {
     public init(message: String) {
         let flag = StopFlag()
         self.flag = flag
-        signal(SIGPIPE, SIG_IGN)
+        for number in Self.ignoredSignals {
+            signal(number, SIG_IGN)
+        }
         let count = Counter()
         let first = self.first
         sources = Self.stopSignals.map { number in
@@ -85,12 +92,15 @@ public final class InterruptHandler {
         case SIGTERM: "SIGTERM"
         case SIGHUP: "SIGHUP"
         case SIGUSR1: "SIGUSR1"
+        case SIGUSR2: "SIGUSR2"
+        case SIGALRM: "SIGALRM"
+        case SIGXCPU: "SIGXCPU"
         default: "signal \(number)"
         }
     }
 
-    /// Restores the default behaviour of the stop signals. SIGPIPE stays ignored: what is printed
-    /// after the sweep (its summary) must not kill the process when the output is closed.
+    /// Restores the default behaviour of the stop signals. SIGPIPE and SIGXFSZ stay ignored: what
+    /// is printed after the sweep (its summary) must not kill the process when the output is closed.
     public func remove() {
         for source in sources {
             source.cancel()
