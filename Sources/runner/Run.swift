@@ -68,6 +68,13 @@ struct Run: ParsableCommand {
             }
             return
         }
+        // Every trial config is validated before the database is opened (and created).
+        let planned: [(spec: ExperimentSpec, trials: [PlannedTrial])]
+        do {
+            planned = try SweepRunner.plan(loaded, shard: selected)
+        } catch {
+            throw failure(error, usage: true)
+        }
         let store: ResultStore
         do {
             store = try ResultStore(path: db)
@@ -80,7 +87,8 @@ struct Run: ParsableCommand {
             message: "interrupted: no new trials; letting running ones stop (^C again to exit now)")
         defer { interrupt.remove() }
         let runner = SweepRunner(
-            specs: loaded, store: store, options: .init(jobs: jobs, shard: selected, retryFailed: retryFailed))
+            specs: loaded, store: store, options: .init(jobs: jobs, shard: selected, retryFailed: retryFailed),
+            planned: planned)
         let quiet = self.quiet
         let outcome: SweepRunner.Outcome
         do {

@@ -57,13 +57,30 @@ public struct SweepRunner: Sendable {
     public var options: Options
     /// Where plugins come from.
     public var registry: PluginRegistry
+    /// The trials, when planned (and so validated) before the store was opened (see ``plan(_:shard:)``).
+    public var planned: [(spec: ExperimentSpec, trials: [PlannedTrial])]?
 
     /// Creates a runner.
-    public init(specs: [ExperimentSpec], store: ResultStore, options: Options, registry: PluginRegistry = .standard) {
+    ///
+    /// - Parameters:
+    ///   - specs: the experiments.
+    ///   - store: the database.
+    ///   - options: what `runner run` was asked to do.
+    ///   - registry: where plugins come from.
+    ///   - planned: what ``plan(_:shard:)`` returned for `specs` and `options.shard`, if the caller
+    ///     planned them already; otherwise ``run(stop:progress:)`` plans them.
+    public init(
+        specs: [ExperimentSpec],
+        store: ResultStore,
+        options: Options,
+        registry: PluginRegistry = .standard,
+        planned: [(spec: ExperimentSpec, trials: [PlannedTrial])]? = nil
+    ) {
         self.specs = specs
         self.store = store
         self.options = options
         self.registry = registry
+        self.planned = planned
     }
 
     /// A trial and the settings of its experiment.
@@ -76,10 +93,21 @@ public struct SweepRunner: Sendable {
     ///
     /// - Throws: ``SpecError`` for an invalid combination of sweep values.
     public func plannedTrials() throws(SpecError) -> [(spec: ExperimentSpec, trials: [PlannedTrial])] {
+        if let planned { return planned }
+        return try Self.plan(specs, shard: options.shard)
+    }
+
+    /// Expands experiments into their trials (a shard's, when sharded), validating every trial
+    /// config: what a caller does before opening a database, so that a refused spec writes nothing.
+    ///
+    /// - Throws: ``SpecError`` for an invalid combination of sweep values or a trial too large.
+    public static func plan(_ specs: [ExperimentSpec], shard: Shard?) throws(SpecError) -> [(
+        spec: ExperimentSpec, trials: [PlannedTrial]
+    )] {
         var planned: [(spec: ExperimentSpec, trials: [PlannedTrial])] = []
         for spec in specs {
             let trials = try spec.trials()
-            planned.append((spec, options.shard.map { $0.select(trials) } ?? trials))
+            planned.append((spec, shard.map { $0.select(trials) } ?? trials))
         }
         return planned
     }
