@@ -72,6 +72,7 @@ struct Run: ParsableCommand {
         let planned: [(spec: ExperimentSpec, trials: [PlannedTrial])]
         do {
             planned = try SweepRunner.plan(loaded, shard: selected)
+            try SweepRunner.checkMemory(planned, jobs: jobs)
         } catch {
             throw failure(error, usage: true)
         }

@@ -112,6 +112,48 @@ public struct SweepRunner: Sendable {
         return planned
     }
 
+    /// Refuses a sweep whose `jobs` largest trials, trained at once, need more memory than the
+    /// schema allows (each trial alone was checked when its config was resolved).
+    ///
+    /// - Parameters:
+    ///   - planned: what ``plan(_:shard:)`` returned.
+    ///   - jobs: the workers.
+    /// - Throws: ``SpecError`` naming the spec, the memory needed and the `--jobs` that fits.
+    public static func checkMemory(_ planned: [(spec: ExperimentSpec, trials: [PlannedTrial])], jobs: Int)
+        throws(SpecError)
+    {
+        var largest: [(bytes: Int, spec: ExperimentSpec)] = []
+        for (spec, trials) in planned {
+            for trial in trials {
+                let bytes = spec.schema.footprint(of: trial.config).bytes ?? .max
+                if largest.count < jobs || bytes > (largest.last?.bytes ?? 0) {
+                    largest.append((bytes, spec))
+                    largest.sort { $0.bytes > $1.bytes }
+                    if largest.count > jobs { largest.removeLast() }
+                }
+            }
+        }
+        guard let first = largest.first else { return }
+        let limit = first.spec.schema.memoryLimit
+        var total = 0
+        var fitting = 0
+        for entry in largest {
+            let (sum, overflow) = total.addingReportingOverflow(entry.bytes)
+            if overflow || sum > limit { break }
+            total = sum
+            fitting += 1
+        }
+        guard fitting < largest.count else { return }
+        let needed = largest.reduce(0) { $0.addingReportingOverflow($1.bytes).overflow ? .max : $0 + $1.bytes }
+        throw SpecError(
+            .outOfRange,
+            file: first.spec.file,
+            "its \(largest.count) largest trials, trained at once by --jobs \(jobs), need "
+                + "\(ConfigSchema.bytesText(needed)) of memory, more than this machine's "
+                + "\(ConfigSchema.bytesText(limit)); pass --jobs \(max(1, fitting)) or make the trials smaller."
+        )
+    }
+
     /// Runs everything that is not finished yet.
     ///
     /// Everything is checked before the first write: every trial config, every `model.init`, and

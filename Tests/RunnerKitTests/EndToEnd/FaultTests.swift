@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import LSTMCore
 import Testing
 
 @testable import RunnerKit
@@ -66,6 +67,21 @@ import Testing
             #expect(run.stderr.filter { $0 == "\n" }.count == 1)
             #expect(!FileManager.default.fileExists(atPath: Self.database(directory)), "nothing is written")
         }
+    }
+
+    @Test func trialsThatFitAloneButNotTogetherAskForFewerJobs() throws {
+        let text = tinySpec(sweep: #"{"seed": [0, 1, 2]}"#)
+        let one = try SpecLoader().load(data: Data(text.utf8), file: "jobs.json")
+        let bytes = try #require(one.schema.footprint(of: try one.trials()[0].config).bytes)
+        // A machine with memory for one and a half of these trials.
+        let loader = SpecLoader(schema: ConfigSchema(memoryLimit: bytes + bytes / 2))
+        let planned = try SweepRunner.plan([try loader.load(data: Data(text.utf8), file: "jobs.json")], shard: nil)
+        try SweepRunner.checkMemory(planned, jobs: 1)
+        #expect(throws: SpecError.self) { try SweepRunner.checkMemory(planned, jobs: 2) }
+        let error = #expect(throws: SpecError.self) { try SweepRunner.checkMemory(planned, jobs: 3) }
+        #expect(
+            error?.description.hasPrefix("jobs.json: its 3 largest trials, trained at once by --jobs 3, need ") == true)
+        #expect(error?.description.hasSuffix("; pass --jobs 1 or make the trials smaller.") == true)
     }
 
     @Test(arguments: [
