@@ -6,6 +6,7 @@ import Foundation
 /// Usage errors (anything the user typed or wrote in a file) exit 64, other failures 1: the
 /// message is the whole output, never a stack trace.
 func failure(_ message: any CustomStringConvertible, usage: Bool) -> ExitCode {
-    FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+    // The throwing write: with SIGPIPE ignored (runner run), a closed stderr must not trap.
+    try? FileHandle.standardError.write(contentsOf: Data("error: \(message)\n".utf8))
     return ExitCode(usage ? 64 : 1)
 }

@@ -7,8 +7,10 @@ struct Run: ParsableCommand {
         abstract: "Run the trials of one or more experiment specs into the results database.",
         discussion: """
             Runs already completed in the database are skipped (same config, same run id), \
-            interrupted ones are run again. ^C stops handing out trials and lets the running \
-            ones end cleanly (exit 130); a second ^C exits at once.
+            interrupted ones are run again. ^C (SIGINT), SIGTERM, SIGHUP, SIGUSR1/2 stop handing \
+            out trials and let the running ones end cleanly as interrupted (exit 128 + the \
+            signal: 130 for ^C, 143 for SIGTERM); a second signal exits at once. A full disk \
+            stops the sweep with one line (exit 1); running the same command again finishes it.
             """
     )
 
@@ -67,9 +69,19 @@ struct Run: ParsableCommand {
             }
             return
         }
+        // Every trial config is validated before the database is opened (and created).
+        let planned: [(spec: ExperimentSpec, trials: [PlannedTrial])]
+        do {
+            planned = try SweepRunner.plan(loaded, shard: selected)
+            try SweepRunner.checkMemory(planned, jobs: jobs)
+        } catch {
+            throw failure(error, usage: true)
+        }
         let store: ResultStore
         do {
             store = try ResultStore(path: db)
+        } catch  where error.code == .diskFull {
+            throw failure("\(error); free some space, then run the same command again.", usage: false)
         } catch {
             throw failure(error, usage: error.isUsageError)
         }
@@ -77,22 +89,35 @@ struct Run: ParsableCommand {
             message: "interrupted: no new trials; letting running ones stop (^C again to exit now)")
         defer { interrupt.remove() }
         let runner = SweepRunner(
-            specs: loaded, store: store, options: .init(jobs: jobs, shard: selected, retryFailed: retryFailed))
+            specs: loaded, store: store, options: .init(jobs: jobs, shard: selected, retryFailed: retryFailed),
+            planned: planned)
         let quiet = self.quiet
         let outcome: SweepRunner.Outcome
         do {
             outcome = try runner.run(stop: interrupt.flag) { total in quiet ? nil : ProgressReporter(total: total) }
         } catch let error as SpecError {
             throw failure(error, usage: true)
+        } catch let error as StoreError where error.code == .diskFull {
+            throw failure("\(error); free some space, then run the same command again.", usage: false)
         } catch let error as StoreError {
             throw failure(error, usage: error.isUsageError)
+        }
+        if let storageFailure = outcome.storageFailure {
+            // The summary reads the database, which may fail too: the failure line comes regardless.
+            if let summary = try? RunSummaryOutput.text(
+                outcome: outcome, experiments: loaded.map(\.name), store: store, jobs: jobs)
+            {
+                StandardOutput.write(summary, terminator: "")
+            }
+            throw failure(storageFailure, usage: false)
         }
         StandardOutput.write(
             try RunSummaryOutput.text(outcome: outcome, experiments: loaded.map(\.name), store: store, jobs: jobs),
             terminator: "")
         if outcome.interrupted {
-            FileHandle.standardError.write(Data("interrupted: run the same command again to finish the sweep\n".utf8))
-            throw ExitCode(130)
+            try? FileHandle.standardError.write(
+                contentsOf: Data("interrupted: run the same command again to finish the sweep\n".utf8))
+            throw ExitCode(interrupt.exitStatus)
         }
         if !outcome.errors.isEmpty {
             throw ExitCode(1)

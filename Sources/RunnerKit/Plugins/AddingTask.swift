@@ -25,6 +25,11 @@ public struct AddingTask: TaskPlugin {
     /// Two inputs: the value and the marker.
     public func inputSize(_ parameters: PluginParameters) -> Int { 2 }
 
+    /// `samples` sequences of `sequenceLength` steps.
+    public func trainingSetShape(_ parameters: PluginParameters) -> (sequenceCount: Int, sequenceLength: Int)? {
+        (parameters.integer("samples"), parameters.integer("sequenceLength"))
+    }
+
     /// For each sequence: `T` values, then the first marked step uniform in the first half and
     /// the second uniform in the second half.
     public func makeTrainingSet(_ parameters: PluginParameters, using generator: inout Xoshiro256StarStar)

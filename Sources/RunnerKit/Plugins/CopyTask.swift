@@ -27,6 +27,11 @@ public struct CopyTask: TaskPlugin {
     /// Two inputs: the value and the recall cue.
     public func inputSize(_ parameters: PluginParameters) -> Int { 2 }
 
+    /// `samples` sequences of `2L + D` steps.
+    public func trainingSetShape(_ parameters: PluginParameters) -> (sequenceCount: Int, sequenceLength: Int)? {
+        (parameters.integer("samples"), 2 * parameters.integer("patternLength") + parameters.integer("delay"))
+    }
+
     /// For each sequence, the `L` pattern values in order.
     public func makeTrainingSet(_ parameters: PluginParameters, using generator: inout Xoshiro256StarStar)
         -> TrainingSet

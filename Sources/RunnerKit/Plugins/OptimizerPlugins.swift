@@ -10,6 +10,8 @@ public struct SGDPlugin: OptimizerPlugin {
     public var summary: String { "plain gradient descent (the reference)" }
     /// None besides `learningRate`.
     public var parameters: [ParameterSpec] { [] }
+    /// None.
+    public var stateArrays: Int { 0 }
     /// ``SGD``.
     public func makeOptimizer(learningRate: Double, _ parameters: PluginParameters) -> any Optimizer {
         SGD(learningRate: learningRate)
@@ -31,6 +33,8 @@ public struct MomentumPlugin: OptimizerPlugin {
                 "momentum", .number(.range(0, 1)), .defaulted(.number(0.9)), help: "the momentum coefficient mu")
         ]
     }
+    /// The velocity.
+    public var stateArrays: Int { 1 }
     /// ``Momentum``.
     public func makeOptimizer(learningRate: Double, _ parameters: PluginParameters) -> any Optimizer {
         Momentum(learningRate: learningRate, momentum: parameters.number("momentum"))

@@ -62,6 +62,17 @@ public protocol TaskPlugin: Plugin {
 
     /// The data, drawn from `generator` (after the trial has drawn its initial weights from it).
     func makeTrainingSet(_ parameters: PluginParameters, using generator: inout Xoshiro256StarStar) -> TrainingSet
+
+    /// `N` and `T` of the training set these parameters make, without making it: what the memory
+    /// check before training uses. `nil` (the default) when unknown; then only the model is counted.
+    func trainingSetShape(_ parameters: PluginParameters) -> (sequenceCount: Int, sequenceLength: Int)?
+}
+
+extension TaskPlugin {
+    /// Unknown: the memory check counts the model alone.
+    public func trainingSetShape(_ parameters: PluginParameters) -> (sequenceCount: Int, sequenceLength: Int)? {
+        nil
+    }
 }
 
 /// A loss. Parameters go in the spec's `training` section.
@@ -74,6 +85,14 @@ public protocol LossPlugin: Plugin {
 public protocol OptimizerPlugin: Plugin {
     /// A fresh optimizer (no state) for these parameters.
     func makeOptimizer(learningRate: Double, _ parameters: PluginParameters) -> any Optimizer
+
+    /// How many arrays the size of the parameters its state holds (for the memory check).
+    var stateArrays: Int { get }
+}
+
+extension OptimizerPlugin {
+    /// Two, as Adam's moments (an upper bound for optimizers that do not say).
+    public var stateArrays: Int { 2 }
 }
 
 /// Every plugin the runner knows, by kind.

@@ -35,6 +35,11 @@ public struct SequenceTask: TaskPlugin {
         parameters.integer("inputSize")
     }
 
+    /// One sequence of `T = len(targets)` steps.
+    public func trainingSetShape(_ parameters: PluginParameters) -> (sequenceCount: Int, sequenceLength: Int)? {
+        (1, parameters.numbers("targets").count)
+    }
+
     /// `T` inputs uniform in [0, 1), step by step, as ``ReferenceProblem`` draws them.
     public func makeTrainingSet(_ parameters: PluginParameters, using generator: inout Xoshiro256StarStar)
         -> TrainingSet

@@ -27,6 +27,11 @@ public struct SineTask: TaskPlugin {
     /// One input, the current sample.
     public func inputSize(_ parameters: PluginParameters) -> Int { 1 }
 
+    /// `samples` sequences of `sequenceLength` steps.
+    public func trainingSetShape(_ parameters: PluginParameters) -> (sequenceCount: Int, sequenceLength: Int)? {
+        (parameters.integer("samples"), parameters.integer("sequenceLength"))
+    }
+
     /// `N` sequences; the phase of each drawn uniform in [0, 2π).
     public func makeTrainingSet(_ parameters: PluginParameters, using generator: inout Xoshiro256StarStar)
         -> TrainingSet

@@ -32,7 +32,7 @@ public final class ProgressReporter: Sendable {
         total: Int,
         terminal: Bool = isatty(STDERR_FILENO) != 0,
         interval: Duration = .seconds(10),
-        write: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }
+        write: @escaping @Sendable (String) -> Void = { try? FileHandle.standardError.write(contentsOf: Data($0.utf8)) }
     ) {
         self.total = total
         self.terminal = terminal

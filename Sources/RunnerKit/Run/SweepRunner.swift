@@ -44,6 +44,9 @@ public struct SweepRunner: Sendable {
         public var summary = Scheduler.Summary()
         /// Errors of runs that failed (their status is `failed`), one line each.
         public var errors: [String] = []
+        /// Why results could not be stored (a full disk, an I/O error), if they could not: the
+        /// sweep then stopped, and the runs it could not record were returned to `interrupted`.
+        public var storageFailure: String?
     }
 
     /// The experiments.
@@ -54,13 +57,30 @@ public struct SweepRunner: Sendable {
     public var options: Options
     /// Where plugins come from.
     public var registry: PluginRegistry
+    /// The trials, when planned (and so validated) before the store was opened (see ``plan(_:shard:)``).
+    public var planned: [(spec: ExperimentSpec, trials: [PlannedTrial])]?
 
     /// Creates a runner.
-    public init(specs: [ExperimentSpec], store: ResultStore, options: Options, registry: PluginRegistry = .standard) {
+    ///
+    /// - Parameters:
+    ///   - specs: the experiments.
+    ///   - store: the database.
+    ///   - options: what `runner run` was asked to do.
+    ///   - registry: where plugins come from.
+    ///   - planned: what ``plan(_:shard:)`` returned for `specs` and `options.shard`, if the caller
+    ///     planned them already; otherwise ``run(stop:progress:)`` plans them.
+    public init(
+        specs: [ExperimentSpec],
+        store: ResultStore,
+        options: Options,
+        registry: PluginRegistry = .standard,
+        planned: [(spec: ExperimentSpec, trials: [PlannedTrial])]? = nil
+    ) {
         self.specs = specs
         self.store = store
         self.options = options
         self.registry = registry
+        self.planned = planned
     }
 
     /// A trial and the settings of its experiment.
@@ -77,29 +97,98 @@ public struct SweepRunner: Sendable {
         try plan().planned
     }
 
+    /// Expands experiments into their trials (a shard's, when sharded), validating every trial
+    /// config: what a caller does before opening a database, so that a refused spec writes nothing.
+    /// `model.init` is left as written (resolving it needs the store; see ``plannedTrials()``).
+    ///
+    /// - Throws: ``SpecError`` for an invalid combination of sweep values or a trial too large.
+    public static func plan(_ specs: [ExperimentSpec], shard: Shard?) throws(SpecError) -> [(
+        spec: ExperimentSpec, trials: [PlannedTrial]
+    )] {
+        var planned: [(spec: ExperimentSpec, trials: [PlannedTrial])] = []
+        for spec in specs {
+            let trials = try spec.trials()
+            planned.append((spec, shard.map { $0.select(trials) } ?? trials))
+        }
+        return planned
+    }
+
     /// ``plannedTrials()`` and the initial states of the trials that name `model.init`.
     private func plan() throws(SpecError) -> (
         planned: [(spec: ExperimentSpec, trials: [PlannedTrial])], states: [String: InitialState]
     ) {
+        let raw: [(spec: ExperimentSpec, trials: [PlannedTrial])]
+        if let planned = self.planned {
+            raw = planned
+        } else {
+            raw = try Self.plan(specs, shard: options.shard)
+        }
         var planned: [(spec: ExperimentSpec, trials: [PlannedTrial])] = []
         var states: [String: InitialState] = [:]
         let warmStart = WarmStart(store: store, registry: registry)
-        for spec in specs {
-            let trials = try spec.trials()
-            let resolved = try warmStart.canonicalize(options.shard.map { $0.select(trials) } ?? trials)
+        for (spec, trials) in raw {
+            let resolved = try warmStart.canonicalize(trials)
             planned.append((spec, resolved.trials))
             states.merge(resolved.states) { first, _ in first }
         }
         return (planned, states)
     }
 
+    /// Refuses a sweep whose `jobs` largest trials, trained at once, need more memory than the
+    /// schema allows (each trial alone was checked when its config was resolved).
+    ///
+    /// - Parameters:
+    ///   - planned: what ``plan(_:shard:)`` returned.
+    ///   - jobs: the workers.
+    /// - Throws: ``SpecError`` naming the spec, the memory needed and the `--jobs` that fits.
+    public static func checkMemory(_ planned: [(spec: ExperimentSpec, trials: [PlannedTrial])], jobs: Int)
+        throws(SpecError)
+    {
+        var largest: [(bytes: Int, spec: ExperimentSpec)] = []
+        for (spec, trials) in planned {
+            for trial in trials {
+                let bytes = spec.schema.footprint(of: trial.config).bytes ?? .max
+                if largest.count < jobs || bytes > (largest.last?.bytes ?? 0) {
+                    largest.append((bytes, spec))
+                    largest.sort { $0.bytes > $1.bytes }
+                    if largest.count > jobs { largest.removeLast() }
+                }
+            }
+        }
+        guard let first = largest.first else { return }
+        let limit = first.spec.schema.memoryLimit
+        var total = 0
+        var fitting = 0
+        for entry in largest {
+            let (sum, overflow) = total.addingReportingOverflow(entry.bytes)
+            if overflow || sum > limit { break }
+            total = sum
+            fitting += 1
+        }
+        guard fitting < largest.count else { return }
+        let needed = largest.reduce(0) { $0.addingReportingOverflow($1.bytes).overflow ? .max : $0 + $1.bytes }
+        throw SpecError(
+            .outOfRange,
+            file: first.spec.file,
+            "its \(largest.count) largest trials, trained at once by --jobs \(jobs), need "
+                + "\(ConfigSchema.bytesText(needed)) of memory, more than this machine's "
+                + "\(ConfigSchema.bytesText(limit)); pass --jobs \(max(1, fitting)) or make the trials smaller."
+        )
+    }
+
     /// Runs everything that is not finished yet.
+    ///
+    /// Everything is checked before the first write: every trial config, every `model.init`, and
+    /// the checkpoint folder. A failure to store results (a full disk, an I/O error) is not a
+    /// failure of the trials: the sweep stops, the runs it could not record go back to
+    /// `interrupted`, and ``Outcome/storageFailure`` says why; running again finishes them.
     ///
     /// - Parameters:
     ///   - stop: set by SIGINT: no new trials start, running ones end as `interrupted`.
     ///   - progress: receives each finished trial; created for the number of runs to train.
     /// - Returns: counts and timings.
-    /// - Throws: ``SpecError`` (bad sweep combinations, unusable `model.init`), ``StoreError``.
+    /// - Throws: ``SpecError`` (bad sweep combinations, unusable `model.init`), ``StoreError``
+    ///   (the database or the checkpoint folder cannot be used).
     public func run(stop: StopFlag, progress: (Int) -> ProgressReporter?) throws -> Outcome {
         var outcome = Outcome()
         // Every model.init is read and checked before anything is written.
@@ -109,9 +198,14 @@ public struct SweepRunner: Sendable {
         // Every spec is checked before the first one is registered, so a refusal writes nothing.
         var allRunIDs: [Set<String>] = []
         for (spec, trials) in planned {
-            let all = options.shard == nil ? trials : try spec.trials()
+            let all =
+                options.shard == nil
+                ? trials : try WarmStart(store: store, registry: registry).canonicalize(spec.trials()).trials
             allRunIDs.append(Set(all.map(\.runID)))
             try store.checkRecordedSpec(spec, runIDs: allRunIDs[allRunIDs.count - 1])
+        }
+        if planned.contains(where: { $0.spec.checkpoints.writesFiles }) {
+            try store.prepareCheckpointDirectory()
         }
         for ((spec, trials), runIDs) in zip(planned, allRunIDs) {
             try store.register(spec, trials: trials, allRunIDs: runIDs)
@@ -136,7 +230,18 @@ public struct SweepRunner: Sendable {
         let snapshotted = CheckpointFiles.runsWithSnapshots(folder: folder)
         let checkpointSettings = Dictionary(runnable.map { ($0.trial.runID, $0.checkpoints) }) { first, _ in first }
         let counts = Mutex([RunStatus: Int]())
+        let trained = Mutex([String: RunStatus]())
         let failures = Mutex([String]())
+        // A failure to store results stops the sweep (the first one is reported): the trials are
+        // not at fault, and training on would only produce more results that cannot be kept.
+        let halt = StopFlag(parent: stop)
+        let storageFailure = Mutex<(any Error)?>(nil)
+        let storageFailed: @Sendable (any Error) -> Void = { error in
+            storageFailure.withLock { first in
+                if first == nil { first = error }
+            }
+            halt.set()
+        }
         let claims = ClaimAhead(order: runnable.map(\.trial.runID), chunk: 4)
         let heartbeat = Heartbeat(store: store)
         defer { heartbeat.stop() }
@@ -146,7 +251,10 @@ public struct SweepRunner: Sendable {
         // committed, so that a committed row never names a file that a crash could lose.
         let checkpointFolder = store.checkpointDirectory
         let syncCheckpoints: @Sendable () throws -> Void = {
-            if FileManager.default.fileExists(atPath: checkpointFolder.path) {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: checkpointFolder.path, isDirectory: &isDirectory),
+                isDirectory.boolValue
+            {
                 try AtomicFile.syncBatch(in: checkpointFolder)
             }
         }
@@ -156,12 +264,12 @@ public struct SweepRunner: Sendable {
 
         let summary = Scheduler(jobs: options.jobs, registry: registry).run(
             runnable.map(\.trial),
-            stop: stop,
+            stop: halt,
             claim: { trial in
                 do {
                     return try claims.take(trial.runID) { ids in try store.claim(ids, retryFailed: retry) }
                 } catch {
-                    failures.withLock { $0.append("\(error)") }
+                    storageFailed(error)
                     return false
                 }
             },
@@ -203,6 +311,7 @@ public struct SweepRunner: Sendable {
                     return
                 }
                 counts.withLock { $0[result.status, default: 0] += 1 }
+                trained.withLock { $0[trial.runID] = result.status }
                 reporter?.finished(result)
                 // Checkpoints and rows are written by one writer queue, so that the workers go
                 // straight on to their next trial while files are encoded and synced.
@@ -237,29 +346,82 @@ public struct SweepRunner: Sendable {
                             CheckpointFiles.removeSnapshots(runID: trial.runID, folder: folder)
                         }
                     } catch {
-                        counts.withLock {
-                            $0[result.status, default: 0] -= 1
-                            $0[.failed, default: 0] += 1
-                        }
-                        try? store.recordFailure(runID: trial.runID, error: "\(error)")
-                        failures.withLock { $0.append("run \(trial.runID): \(error)") }
+                        // The result could not be stored: the run is not finished, and is trained
+                        // again by the next invocation (same bits).
+                        storageFailed(error)
+                        try? store.release(trial.runID)
                     }
                 }
             }
         )
         writer.sync {}
-        try syncCheckpoints()
-        try store.flush()
-        if stop.isSet {
-            try store.releaseClaims()
+        do {
+            try syncCheckpoints()
+            try store.flush()
+        } catch {
+            storageFailed(error)
+        }
+        let failedStorage = storageFailure.withLock { $0 != nil }
+        if failedStorage {
+            // The checkpoint files of runs whose rows could not be committed name nothing: removing
+            // them makes room (on a full disk) to return the runs to `interrupted`.
+            for runID in (try? store.heldRuns()) ?? [] {
+                CheckpointFiles.removeUnrecorded(runID: runID, folder: folder)
+            }
+        }
+        if halt.isSet {
+            do {
+                try store.releaseClaims()
+            } catch {
+                // Best effort on a full disk: the next invocation recovers the runs of this (then
+                // dead) process anyway.
+                storageFailed(error)
+            }
         }
         reporter?.finish()
         outcome.summary = summary
         outcome.counts = counts.withLock { $0 }
+        if failedStorage {
+            // Count as interrupted what trained to an end but could not be recorded.
+            let results = trained.withLock { $0 }
+            let recorded = (try? store.statuses(of: Array(results.keys))) ?? [:]
+            for (runID, status) in results where status != .interrupted && recorded[runID] != status {
+                outcome.counts[status, default: 0] -= 1
+                outcome.counts[.interrupted, default: 0] += 1
+            }
+            outcome.counts = outcome.counts.filter { $0.value > 0 }
+        }
         outcome.claimedElsewhere = summary.skipped
         outcome.interrupted = stop.isSet
         outcome.errors = failures.withLock { $0 }
+        outcome.storageFailure = storageFailure.withLock { $0 }.map(Self.storageFailureText)
         return outcome
+    }
+
+    /// One line for a failure to store results: `disk full` first when it is that.
+    static func storageFailureText(_ error: any Error) -> String {
+        if let (file, reason) = diskFull(error) {
+            return "disk full: cannot write \(file) (\(reason)); the sweep stopped: free some space, then run the "
+                + "same command again to finish it (its unfinished runs are interrupted, not failed)."
+        }
+        return "cannot store results: \(error) The sweep stopped; its unfinished runs are interrupted, not failed: "
+            + "run the same command again once this is fixed."
+    }
+
+    /// The file and the reason when `error` comes from a full disk or quota: `ENOSPC` or `EDQUOT`
+    /// writing a file, `SQLITE_FULL` from the database.
+    static func diskFull(_ error: any Error) -> (file: String, reason: String)? {
+        let full: Set<Int32> = [ENOSPC, EDQUOT]
+        switch error {
+        case let error as StoreError where error.code == .diskFull:
+            return (error.file, error.problem)
+        case let error as AtomicFileError where error.systemError.map(full.contains) == true:
+            return (error.path, error.reason)
+        case let error as CheckpointError where error.systemError.map(full.contains) == true:
+            return (error.file, error.systemError.map { String(cString: strerror($0)) } ?? "")
+        default:
+            return nil
+        }
     }
 }
 

@@ -93,7 +93,8 @@ public struct Trial: Sendable {
     ///   - onSnapshot: receives the snapshots, on the calling thread.
     ///   - shouldStop: polled after every iteration; when it returns `true` the trial ends with
     ///     status `interrupted`.
-    /// - Returns: the result; `diverged` as soon as a loss is NaN or infinite.
+    /// - Returns: the result; `diverged` as soon as a loss is NaN or infinite, or when the final
+    ///   loss or a final parameter is.
     public func run(
         from initial: InitialState? = nil,
         resume: TrainingSnapshot? = nil,
@@ -119,8 +120,10 @@ public struct Trial: Sendable {
         let began = clock.now
         var rule = StopRule(targetLoss: config.targetLoss, patience: config.patience)
         var losses = resume?.losses ?? []
-        for loss in losses {
-            _ = rule.observe(loss, iteration: losses.count)
+        // The snapshot's losses are replayed as they first came, each with its own iteration, so
+        // that the best loss, its iteration and the patience count are those of an uninterrupted run.
+        for (index, loss) in losses.enumerated() {
+            _ = rule.observe(loss, iteration: index + 1)
         }
         var status = RunStatus.completed
         let remaining = config.iterations - losses.count
@@ -156,6 +159,18 @@ public struct Trial: Sendable {
             status = .diverged
             rule.reason = "the loss of the final parameters is \(finalLoss)"
         }
+        let finalParameters = network.parameters
+        if status == .completed {
+            // Weights that overflowed can leave the loss finite (an infinite weight on a saturated
+            // gate): non-finite parameters are divergence too. One pass, once, at the end.
+            let nonFinite = finalParameters.values.reduce(0) { count, value in value.isFinite ? count : count + 1 }
+            if nonFinite > 0 {
+                status = .diverged
+                rule.reason =
+                    "\(nonFinite) of the \(finalParameters.values.count) final parameters are not finite "
+                    + "(the updates overflowed)"
+            }
+        }
         return TrialResult(
             runID: config.runID,
             config: config,
@@ -167,7 +182,7 @@ public struct Trial: Sendable {
             targetReachedIteration: rule.targetReached,
             stopReason: rule.reason,
             initialParameters: start.parameters,
-            finalParameters: network.parameters,
+            finalParameters: finalParameters,
             optimizerState: network.optimizer.state,
             trainingSet: start.trainingSet,
             predictions: predictions,

@@ -1,3 +1,4 @@
+import Foundation
 import LSTMCore
 
 /// The fields of a trial config, section by section, and their validation.
@@ -9,10 +10,14 @@ import LSTMCore
 public struct ConfigSchema: Sendable {
     /// The plugins whose parameters the schema includes.
     public var registry: PluginRegistry
+    /// The most bytes one trial may need (see ``LSTMNetwork/Footprint``): by default this
+    /// machine's physical memory. A config that needs more is refused when it is resolved.
+    public var memoryLimit: Int
 
     /// A schema over the given plugins.
-    public init(registry: PluginRegistry = .standard) {
+    public init(registry: PluginRegistry = .standard, memoryLimit: Int? = nil) {
         self.registry = registry
+        self.memoryLimit = memoryLimit ?? Int(clamping: ProcessInfo.processInfo.physicalMemory)
     }
 
     /// The largest seed: 2^53, so that every seed is exact as a JSON number.

@@ -13,6 +13,9 @@ public struct ExperimentSpec: Sendable {
 
         /// The defaults: final only, stored.
         public static let standard = Checkpoints(final: true, initial: false, every: 0, compression: 0)
+
+        /// Whether any checkpoint file is written (final, initial or every-N).
+        public var writesFiles: Bool { final || initial || every > 0 }
     }
 
     /// The experiment's name (`seed-sweep`), unique in a results database.

@@ -27,7 +27,7 @@ public struct SpecLoader: Sendable {
     ///
     /// - Parameters:
     ///   - path: the file, as the user named it (used in messages).
-    ///   - force: allow grids over ``trialLimit`` trials.
+    ///   - force: allow grids over ``trialLimit`` trials (up to ``Sweep/materializableTrials``).
     /// - Returns: the spec, its axes expanded.
     /// - Throws: ``SpecError``.
     public func load(path: String, force: Bool = false) throws(SpecError) -> ExperimentSpec {
@@ -47,7 +47,7 @@ public struct SpecLoader: Sendable {
     /// - Parameters:
     ///   - data: the file's contents.
     ///   - file: the file name (its extension picks the format).
-    ///   - force: allow grids over ``trialLimit`` trials.
+    ///   - force: allow grids over ``trialLimit`` trials (up to ``Sweep/materializableTrials``).
     /// - Returns: the spec.
     /// - Throws: ``SpecError``.
     public func load(data: Data, file: String, force: Bool = false) throws(SpecError) -> ExperimentSpec {
@@ -89,7 +89,8 @@ public struct SpecLoader: Sendable {
         }
         // The base config alone must be valid: errors then name the field as written.
         _ = try schema.resolve(base, file: file)
-        let axes = try Sweep(schema: schema).axes(from: top["sweep"], base: base, file: file)
+        let axes = try Sweep(schema: schema).axes(
+            from: top["sweep"], base: base, file: file, trialLimit: trialLimit, force: force)
         var spec = ExperimentSpec(
             name: name,
             description: description,
@@ -101,15 +102,6 @@ public struct SpecLoader: Sendable {
             schema: schema
         )
         spec.schema = schema
-        if spec.gridSize > trialLimit && !force {
-            let size = spec.gridSize == Int.max ? "more than \(Int.max)" : "\(spec.gridSize)"
-            throw SpecError(
-                .tooManyTrials,
-                file: file,
-                keyPath: "sweep",
-                "makes \(size) trials, over the limit of \(trialLimit); shrink the sweep or pass --force."
-            )
-        }
         return spec
     }
 

@@ -34,15 +34,33 @@ public struct Sweep: Sendable {
         "range", "linspace", "logspace", "count", "random", "uniform", "logUniform", "integers", "choice",
     ]
 
+    /// The most trials a grid may have, even with `--force`: what this machine's memory can hold
+    /// as planned trials (4 KB each: about 1.3 KB measured, and registering them costs more), at most
+    /// 10^8 and at least 10^6.
+    public static var materializableTrials: Int {
+        min(100_000_000, max(1_000_000, Int(clamping: ProcessInfo.processInfo.physicalMemory / 4096)))
+    }
+
     /// Parses and validates the `sweep` section.
+    ///
+    /// Every axis is counted before any is generated, and a grid over the limit is refused at
+    /// once: no value list is materialised for a sweep that will not run.
     ///
     /// - Parameters:
     ///   - value: the section, if present.
     ///   - base: the base config (its `seed` seeds the random generators).
     ///   - file: the file to name in errors.
+    ///   - trialLimit: the most trials the grid may have (unless `force`).
+    ///   - force: allow up to ``materializableTrials`` trials.
     /// - Returns: the axes in grid order.
     /// - Throws: ``SpecError``.
-    func axes(from value: ConfigValue?, base: [String: ConfigValue], file: String) throws(SpecError) -> [SweepAxis] {
+    func axes(
+        from value: ConfigValue?,
+        base: [String: ConfigValue],
+        file: String,
+        trialLimit: Int = .max,
+        force: Bool = false
+    ) throws(SpecError) -> [SweepAxis] {
         guard let value, value != .null else { return [] }
         guard case .object(let entries) = value else {
             throw SpecError(
@@ -54,10 +72,9 @@ public struct Sweep: Sendable {
         }
         let baseSeed: UInt64
         if case .integer(let seed)? = base["seed"], seed >= 0 { baseSeed = UInt64(seed) } else { baseSeed = 0 }
-        var grid: [SweepAxis] = []
-        var random: [(path: String, values: [ConfigValue])] = []
+        var plans: [(path: String, plan: AxisPlan)] = []
         for path in entries.keys.sorted() {
-            guard let spec = schema.field(at: path) else {
+            guard schema.field(at: path) != nil else {
                 let hint = Suggestion.nearest(to: path, in: schema.allPaths).map { " Did you mean \($0)?" } ?? ""
                 throw SpecError(
                     .badSweep,
@@ -66,34 +83,70 @@ public struct Sweep: Sendable {
                     "names no config field.\(hint) Sweep paths look like model.hiddenSize, training.learningRate, seed."
                 )
             }
-            let keyPath = "sweep.\(path)"
-            let (values, isRandom) = try generate(entries[path] ?? .null, keyPath: keyPath, seed: baseSeed, file: file)
-            for (index, element) in values.enumerated() {
-                do {
-                    _ = try spec.validate(element)
-                } catch {
-                    throw SpecError(error.code, file: file, keyPath: "\(keyPath)[\(index)]\(error.subPath)", error.text)
-                }
-            }
-            if isRandom {
-                random.append((path, values))
-            } else {
-                grid.append(SweepAxis(path: path, values: values))
-            }
+            plans.append((path, try plan(entries[path] ?? .null, keyPath: "sweep.\(path)", seed: baseSeed, file: file)))
         }
+        let random = plans.filter(\.plan.random)
         if let first = random.first {
-            for other in random.dropFirst() where other.values.count != first.values.count {
+            for other in random.dropFirst() where other.plan.count != first.plan.count {
                 throw SpecError(
                     .badSweep,
                     file: file,
                     keyPath: "sweep.\(other.path).random",
-                    "is \(other.values.count) but sweep.\(first.path).random is \(first.values.count); "
+                    "is \(other.plan.count) but sweep.\(first.path).random is \(first.plan.count); "
                         + "random axes are drawn together and need the same count."
                 )
             }
+        }
+        // The grid's size from the counts alone (random axes are one joint axis).
+        let counts = plans.filter { !$0.plan.random }.map(\.plan.count) + (random.first.map { [$0.plan.count] } ?? [])
+        let size = counts.reduce(1) { product, count in
+            let (next, overflow) = product.multipliedReportingOverflow(by: count)
+            return overflow ? Int.max : next
+        }
+        let text = size == Int.max ? "at least \(Int.max)" : "\(size)"
+        if size > trialLimit && !force {
+            throw SpecError(
+                .tooManyTrials,
+                file: file,
+                keyPath: "sweep",
+                "makes \(text) trials, over the limit of \(trialLimit); shrink the sweep or pass --force."
+            )
+        }
+        let ceiling = Self.materializableTrials
+        if size > ceiling {
+            throw SpecError(
+                .tooManyTrials,
+                file: file,
+                keyPath: "sweep",
+                "makes \(text) trials; at most \(ceiling) fit in this machine's memory, even with --force. "
+                    + "Shrink the sweep, or split it into several specs."
+            )
+        }
+        var grid: [SweepAxis] = []
+        var drawn: [(path: String, values: [ConfigValue])] = []
+        for (path, plan) in plans {
+            let keyPath = "sweep.\(path)"
+            let values = try plan.values()
+            if let spec = schema.field(at: path) {
+                for (index, element) in values.enumerated() {
+                    do {
+                        _ = try spec.validate(element)
+                    } catch {
+                        throw SpecError(
+                            error.code, file: file, keyPath: "\(keyPath)[\(index)]\(error.subPath)", error.text)
+                    }
+                }
+            }
+            if plan.random {
+                drawn.append((path, values))
+            } else {
+                grid.append(SweepAxis(path: path, values: values))
+            }
+        }
+        if let first = drawn.first {
             let joint = SweepAxis(
-                paths: random.map(\.path),
-                values: (0..<first.values.count).map { i in random.map { $0.values[i] } }
+                paths: drawn.map(\.path),
+                values: (0..<first.values.count).map { i in drawn.map { $0.values[i] } }
             )
             grid.append(joint)
         }
@@ -106,9 +159,18 @@ public struct Sweep: Sendable {
 
     // MARK: - Generators
 
-    private func generate(_ value: ConfigValue, keyPath: String, seed: UInt64, file: String) throws(SpecError)
-        -> (values: [ConfigValue], random: Bool)
-    {
+    /// A parsed sweep value: how many values it gives, known before any is made, and how to make them.
+    private struct AxisPlan {
+        /// The number of values.
+        var count: Int
+        /// Whether the axis is drawn at random (with the other random axes).
+        var random: Bool
+        /// Makes the values (`count` of them).
+        var values: () throws(SpecError) -> [ConfigValue]
+    }
+
+    /// Checks a sweep value's generator and counts its values, without making them.
+    private func plan(_ value: ConfigValue, keyPath: String, seed: UInt64, file: String) throws(SpecError) -> AxisPlan {
         func fail(_ code: SpecError.Code, _ subPath: String, _ text: String) -> SpecError {
             SpecError(code, file: file, keyPath: keyPath + subPath, text)
         }
@@ -117,7 +179,7 @@ public struct Sweep: Sendable {
             guard !values.isEmpty else {
                 throw fail(.emptySweep, "", "is an empty list; give at least one value, or remove the axis.")
             }
-            return (values, false)
+            return AxisPlan(count: values.count, random: false) { () throws(SpecError) in values }
         case .object(let generator):
             for key in generator.keys.sorted() where !Self.generatorKeys.contains(key) {
                 let hint = Suggestion.nearest(to: key, in: Self.generatorKeys).map { " Did you mean \($0)?" } ?? ""
@@ -128,7 +190,11 @@ public struct Sweep: Sendable {
                 )
             }
             if let range = generator["range"] {
-                return (try rangeValues(range, fail: fail), false)
+                let (start, step, count) = try rangeBounds(range, fail: fail)
+                return AxisPlan(count: count, random: false) { () throws(SpecError) in
+                    // Wrapping arithmetic: every value lies between start and end, so it is exact.
+                    (0..<count).map { .integer(start &+ $0 &* step) }
+                }
             }
             if let bounds = generator["linspace"] ?? generator["logspace"] {
                 let logarithmic = generator["logspace"] != nil
@@ -139,12 +205,18 @@ public struct Sweep: Sendable {
                 if logarithmic && (a <= 0 || b <= 0) {
                     throw fail(.outOfRange, ".logspace", "is [\(a), \(b)]; logspace bounds must be > 0.")
                 }
-                return (
-                    Self.spaced(from: a, to: b, count: count, logarithmic: logarithmic).map(ConfigValue.number), false
-                )
+                return AxisPlan(count: count, random: false) { () throws(SpecError) in
+                    Self.spaced(from: a, to: b, count: count, logarithmic: logarithmic).map(ConfigValue.number)
+                }
             }
             if generator["random"] != nil {
-                return (try randomValues(generator, keyPath: keyPath, seed: seed, fail: fail), true)
+                let count = try integer(generator["random"], ".random", minimum: 1, fail: fail, missing: "")
+                let draw = try randomDraw(generator, fail: fail)
+                let axisSeed = seed ^ Self.fnv1a(keyPath)
+                return AxisPlan(count: count, random: true) { () throws(SpecError) in
+                    var rng = Xoshiro256StarStar(seed: axisSeed)
+                    return (0..<count).map { _ in draw(&rng) }
+                }
             }
             throw fail(.badSweep, "", "is a dictionary without a generator; use range, linspace, logspace or random.")
         default:
@@ -156,9 +228,9 @@ public struct Sweep: Sendable {
         }
     }
 
-    private func rangeValues(_ value: ConfigValue, fail: (SpecError.Code, String, String) -> SpecError)
-        throws(SpecError)
-        -> [ConfigValue]
+    /// The start, step and number of values of `{"range": [start, end, step]}`, counted, not made.
+    private func rangeBounds(_ value: ConfigValue, fail: (SpecError.Code, String, String) -> SpecError)
+        throws(SpecError) -> (start: Int, step: Int, count: Int)
     {
         guard case .array(let parts) = value, parts.count == 2 || parts.count == 3 else {
             throw fail(
@@ -171,29 +243,30 @@ public struct Sweep: Sendable {
             }
             numbers.append(number)
         }
+        let (start, end) = (numbers[0], numbers[1])
         let step = numbers.count == 3 ? numbers[2] : 1
         guard step != 0 else { throw fail(.outOfRange, ".range[2]", "is 0; the step must not be 0.") }
-        let values = Array(stride(from: numbers[0], to: numbers[1], by: step))
-        guard !values.isEmpty else {
+        // The distance towards the end, as an unsigned number: it cannot overflow.
+        let ahead = step > 0 ? end > start : end < start
+        let distance = step > 0 ? UInt(bitPattern: end &- start) : UInt(bitPattern: start &- end)
+        let count = ahead ? (distance - 1) / step.magnitude + 1 : 0
+        guard count > 0 else {
             throw fail(.emptySweep, ".range", "is \(value.shortDescription), which is empty; the end is excluded.")
         }
-        guard values.count <= 10_000_000 else {
-            throw fail(.outOfRange, ".range", "has \(values.count) values; that is too many for one axis.")
+        guard count <= 10_000_000 else {
+            throw fail(.outOfRange, ".range", "has \(count) values; that is too many for one axis (at most 10000000).")
         }
-        return values.map(ConfigValue.integer)
+        return (start, step, Int(count))
     }
 
-    private func randomValues(
+    /// Checks a `random` generator's distribution and returns how to draw one value.
+    private func randomDraw(
         _ generator: [String: ConfigValue],
-        keyPath: String,
-        seed: UInt64,
         fail: (SpecError.Code, String, String) -> SpecError
-    ) throws(SpecError) -> [ConfigValue] {
-        let count = try integer(generator["random"], ".random", minimum: 1, fail: fail, missing: "")
-        var rng = Xoshiro256StarStar(seed: seed ^ Self.fnv1a(keyPath))
+    ) throws(SpecError) -> (inout Xoshiro256StarStar) -> ConfigValue {
         if let bounds = generator["uniform"] {
             let (a, b) = try pair(bounds, ".uniform", fail: fail)
-            return (0..<count).map { _ in .number(Self.round12(rng.nextDouble(in: a, b))) }
+            return { rng in .number(Self.round12(rng.nextDouble(in: a, b))) }
         }
         if let bounds = generator["logUniform"] {
             let (a, b) = try pair(bounds, ".logUniform", fail: fail)
@@ -201,23 +274,23 @@ public struct Sweep: Sendable {
                 throw fail(.outOfRange, ".logUniform", "is [\(a), \(b)]; logUniform bounds must be > 0.")
             }
             let (la, lb) = (DeterministicMath.log(a), DeterministicMath.log(b))
-            return (0..<count).map { _ in .number(Self.round12(DeterministicMath.exp(rng.nextDouble(in: la, lb)))) }
+            return { rng in .number(Self.round12(DeterministicMath.exp(rng.nextDouble(in: la, lb)))) }
         }
         if let bounds = generator["integers"] {
             guard case .array(let parts) = bounds, parts.count == 2, case .integer(let a) = parts[0],
-                case .integer(let b) = parts[1], b > a
+                case .integer(let b) = parts[1], b > a, !b.subtractingReportingOverflow(a).overflow
             else {
                 throw fail(
                     .badSweep, ".integers",
                     "is \(bounds.shortDescription); it must be [low, high] with high > low (high excluded).")
             }
-            return (0..<count).map { _ in .integer(a + rng.nextInt(below: b - a)) }
+            return { rng in .integer(a + rng.nextInt(below: b - a)) }
         }
         if let choices = generator["choice"] {
             guard case .array(let options) = choices, !options.isEmpty else {
                 throw fail(.emptySweep, ".choice", "is \(choices.shortDescription); it must be a non-empty list.")
             }
-            return (0..<count).map { _ in options[rng.nextInt(below: options.count)] }
+            return { rng in options[rng.nextInt(below: options.count)] }
         }
         throw fail(.badSweep, "", "has random but no distribution; add uniform, logUniform, integers or choice.")
     }

@@ -183,7 +183,65 @@ extension ConfigSchema {
         let stop = try resolveSection("stop", plugins: [:])
         let task = try resolveSection("task", plugins: taskPlugins)
         let trainingSection = try resolveSection("training", plugins: trainingPlugins)
-        return TrialConfig(task: task, model: model, training: trainingSection, stop: stop, seed: seed)
+        let config = TrialConfig(task: task, model: model, training: trainingSection, stop: stop, seed: seed)
+        try checkMemory(of: config, file: file, keyPathPrefix: keyPathPrefix)
+        return config
+    }
+
+    /// The memory one trial of `config` needs while it trains: its network (parameters, gradient,
+    /// optimizer state, activations of every step of every sequence), its data, and the initial
+    /// and final parameters it keeps.
+    public func footprint(of config: TrialConfig) -> LSTMNetwork.Footprint {
+        let task = registry.task(named: config.taskPlugin)
+        let shape = task?.trainingSetShape(config.task)
+        return LSTMNetwork.Footprint(
+            inputSize: task?.inputSize(config.task) ?? 0,
+            hiddenSize: config.hiddenSize,
+            readoutSize: registry.loss(named: config.lossName)?.makeLoss(config.training).readoutSize(
+                hiddenSize: config.hiddenSize) ?? 0,
+            sequenceCount: shape?.sequenceCount ?? 0,
+            sequenceLength: shape?.sequenceLength ?? 0,
+            optimizerArrays: registry.optimizer(named: config.optimizerName)?.stateArrays ?? 2,
+            extraParameterCopies: 2
+        )
+    }
+
+    /// Refuses a config whose trial cannot fit in ``memoryLimit`` bytes, naming the sizes.
+    private func checkMemory(of config: TrialConfig, file: String, keyPathPrefix: String) throws(SpecError) {
+        let footprint = footprint(of: config)
+        let needed = footprint.bytes
+        if let needed, needed <= memoryLimit { return }
+        let parameters = footprint.parameterBytes
+        let activations = footprint.activationBytes
+        let modelDominates = (parameters ?? .max) >= (activations ?? .max)
+        let sizes =
+            "X = \(footprint.inputSize), H = \(footprint.hiddenSize), N = \(footprint.sequenceCount) "
+            + "sequence\(footprint.sequenceCount == 1 ? "" : "s") of T = \(footprint.sequenceLength) steps"
+        throw SpecError(
+            .outOfRange,
+            file: file,
+            keyPath: keyPathPrefix + (modelDominates ? "model.hiddenSize" : "task"),
+            (modelDominates
+                ? "is \(footprint.hiddenSize)"
+                : "is \(config.taskPlugin) with N·T = "
+                    + "\(footprint.sequenceCount)·\(footprint.sequenceLength) steps")
+                + " (\(sizes)): one trial needs \(Self.bytesText(needed)) of memory (parameters, gradient and "
+                + "optimizer state \(Self.bytesText(parameters)), activations and data \(Self.bytesText(activations))), "
+                + "more than this machine's \(Self.bytesText(memoryLimit)); make the model or the data smaller."
+        )
+    }
+
+    /// `3.2 TB`: decimal units, three significant digits; `nil` is more than an `Int` holds.
+    static func bytesText(_ bytes: Int?) -> String {
+        guard let bytes else { return "more than 9.2 EB" }
+        let units = ["bytes", "KB", "MB", "GB", "TB", "PB", "EB"]
+        var value = Double(bytes)
+        var unit = 0
+        while value >= 1000 && unit < units.count - 1 {
+            value /= 1000
+            unit += 1
+        }
+        return unit == 0 ? "\(bytes) bytes" : String(format: "%.3g", value) + " " + units[unit]
     }
 
     private func resolveField(_ spec: ParameterSpec, _ value: ConfigValue?) throws(FieldProblem) -> ParameterValue? {

@@ -37,6 +37,8 @@ public struct AtomicFileError: Error, CustomStringConvertible, Sendable {
     /// The operating system's explanation, such as `No space left on device (errno 28)`; for
     /// `createDirectory`, after the directory's path.
     public let reason: String
+    /// The `errno` value behind the failure, when there is one (`ENOSPC`: the disk is full).
+    public var systemError: Int32?
 
     /// Creates an error from its parts.
     ///
@@ -53,6 +55,7 @@ public struct AtomicFileError: Error, CustomStringConvertible, Sendable {
     /// Creates an error from an `errno` value.
     init(_ code: Code, path: String, errno number: Int32) {
         self.init(code, path: path, reason: "\(String(cString: strerror(number))) (errno \(number))")
+        systemError = number
     }
 
     /// The most useful text of an error from Foundation or a library: the POSIX reason when there

@@ -147,7 +147,9 @@ public struct Checkpoint: Equatable, Sendable {
         } catch let error as CheckpointError {
             throw error
         } catch let error as AtomicFileError {
-            throw CheckpointError(.io, file: url.relativePath, message: error.summary)
+            var failure = CheckpointError(.io, file: url.relativePath, message: error.summary)
+            failure.systemError = error.systemError
+            throw failure
         } catch let error as GzipError {
             throw CheckpointError(.io, file: url.relativePath, message: "compression failed: \(error.message).")
         } catch {

@@ -34,6 +34,8 @@ public struct CheckpointError: Error, CustomStringConvertible, Sendable {
     public let file: String
     /// What failed and how to fix it, without the file and code.
     public let message: String
+    /// For `io`, the `errno` value behind the failure, when there is one (`ENOSPC`: the disk is full).
+    public var systemError: Int32?
 
     /// Creates an error from its parts.
     ///

@@ -163,6 +163,14 @@ public enum CheckpointFiles {
             })
     }
 
+    /// Removes a run's final and initial checkpoints when no row names them (its result was not
+    /// committed); its snapshots stay, to resume from.
+    static func removeUnrecorded(runID: String, folder: URL) {
+        for name in [finalName(runID), initialName(runID)] {
+            try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
+        }
+    }
+
     /// Removes a run's every-N snapshots (once it has finished).
     static func removeSnapshots(runID: String, folder: URL) {
         let (directory, names) = listing(folder: folder)

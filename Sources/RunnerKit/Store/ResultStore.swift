@@ -41,6 +41,55 @@ public final class ResultStore: Sendable {
     /// The database's default path.
     public static let defaultPath = "results/runs.sqlite"
 
+    /// ``checkpointDirectory`` as the user would type it: beside ``path``.
+    var checkpointDirectoryPath: String {
+        let folder = (path as NSString).deletingLastPathComponent
+        return folder.isEmpty ? "checkpoints" : (folder as NSString).appendingPathComponent("checkpoints")
+    }
+
+    /// Makes sure checkpoints can be written: `checkpoints/` beside the database is a folder (made
+    /// when missing) in which this process can create files. Checked before a sweep trains, so
+    /// that a file in the way or a read-only folder is one clear error, not a failed sweep.
+    ///
+    /// - Throws: ``StoreError`` `badPath` naming the folder and how to fix it.
+    public func prepareCheckpointDirectory() throws(StoreError) {
+        let folder = checkpointDirectoryPath
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: checkpointDirectory.path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw StoreError(
+                    .badPath, file: folder,
+                    "a file is in the way: checkpoints are written into a folder of this name beside the "
+                        + "database; move the file away or choose another --db.")
+            }
+        } else {
+            do {
+                try FileManager.default.createDirectory(at: checkpointDirectory, withIntermediateDirectories: false)
+            } catch {
+                throw StoreError(
+                    .badPath, file: folder,
+                    "cannot be created (\(AtomicFileError.reason(of: error))); make the folder beside the database "
+                        + "writable or choose another --db.")
+            }
+        }
+        // An unnamed file, as checkpoints are written (it vanishes when closed), or where the file
+        // system has none, the permission check.
+        let probe = open(checkpointDirectory.path, POSIXFile.unnamedFlag | O_WRONLY | O_CLOEXEC, 0o600)
+        if probe >= 0 {
+            close(probe)
+            return
+        }
+        let reason = errno
+        if reason == EOPNOTSUPP || reason == EISDIR || reason == EINVAL,
+            access(checkpointDirectory.path, W_OK) == 0
+        {
+            return
+        }
+        throw StoreError(
+            .badPath, file: folder,
+            "is not writable (\(String(cString: strerror(reason)))); make it writable or choose another --db.")
+    }
+
     /// Opens (creating when missing, unless `readOnly`) a results database and migrates it.
     ///
     /// Only lstm-runner's own databases are opened: a new database is stamped with
@@ -110,6 +159,8 @@ public final class ResultStore: Sendable {
             }
             throw StoreError(
                 .badPath, file: path, "cannot be written (\(error.message ?? "read-only")); choose another --db.")
+        } catch let error as DatabaseError where Self.isOutOfSpace(error, path: path) {
+            throw StoreError(.diskFull, file: path, Self.outOfSpaceText(error))
         } catch {
             throw StoreError(.sqlite, file: path, "\(error)")
         }
@@ -171,8 +222,17 @@ public final class ResultStore: Sendable {
     /// The database's `-wal` or `-shm` file, when one is there and read-only (SQLite then opens
     /// the database read-only, and the first write fails with "attempt to write a readonly
     /// database" without naming the file).
+    ///
+    /// Another connection may create or delete these files at any moment (checkpointing removes
+    /// the `-wal`), so a file that vanishes while it is looked at is not read-only.
     private static func readOnlyCompanion(of path: String) -> String? {
-        ["-wal", "-shm"].map { path + $0 }.first { FileManager.default.fileExists(atPath: $0) && !isWritable($0) }
+        ["-wal", "-shm"].map { path + $0 }.first { companion in
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: companion),
+                let mode = attributes[.posixPermissions] as? Int
+            else { return false }
+            if mode & 0o222 == 0 { return true }
+            return access(companion, W_OK) != 0 && errno != ENOENT
+        }
     }
 
     private static func readOnlyCompanionError(_ path: String, _ companion: String) -> StoreError {
@@ -251,6 +311,22 @@ public final class ResultStore: Sendable {
         return false
     }
 
+    /// Whether a database error comes from a full disk: `SQLITE_FULL`, or an I/O error (SQLite
+    /// reports a shared-memory file it cannot grow that way) while the file system has no space left.
+    static func isOutOfSpace(_ error: DatabaseError, path: String) -> Bool {
+        if error.resultCode == .SQLITE_FULL { return true }
+        guard error.resultCode == .SQLITE_IOERR else { return false }
+        var stats = statvfs()
+        let folder = (path as NSString).deletingLastPathComponent
+        guard statvfs(folder.isEmpty ? "." : folder, &stats) == 0 else { return false }
+        return stats.f_bavail == 0
+    }
+
+    /// `SQLite error 13: database or disk is full`, as GRDB words it, without the statement.
+    static func outOfSpaceText(_ error: DatabaseError) -> String {
+        "SQLite error \(error.resultCode.rawValue): \(error.message ?? "database or disk is full")"
+    }
+
     /// Runs `open` again while it fails with `SQLITE_BUSY`, for up to about ten seconds.
     ///
     /// Two processes that open a new database at the same moment race to switch it to WAL and to
@@ -283,6 +359,8 @@ public final class ResultStore: Sendable {
             }
         } catch let error as StoreError {
             throw error
+        } catch let error as DatabaseError where Self.isOutOfSpace(error, path: path) {
+            throw StoreError(.diskFull, file: path, Self.outOfSpaceText(error))
         } catch {
             throw StoreError(.sqlite, file: path, "\(error)")
         }
@@ -294,6 +372,8 @@ public final class ResultStore: Sendable {
             return try queue.read(body)
         } catch let error as StoreError {
             throw error
+        } catch let error as DatabaseError where Self.isOutOfSpace(error, path: path) {
+            throw StoreError(.diskFull, file: path, Self.outOfSpaceText(error))
         } catch {
             throw StoreError(.sqlite, file: path, "\(error)")
         }
@@ -691,6 +771,15 @@ public final class ResultStore: Sendable {
                     """,
                 arguments: [runID, environment.host, ownerPID]
             )
+        }
+    }
+
+    /// The runs this process holds (status `running`, owned by this host and pid).
+    public func heldRuns() throws(StoreError) -> [String] {
+        try read { db in
+            try String.fetchAll(
+                db, sql: "SELECT id FROM runs WHERE status = 'running' AND owner_host = ? AND owner_pid = ?",
+                arguments: [environment.host, ownerPID])
         }
     }
 

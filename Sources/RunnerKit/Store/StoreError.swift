@@ -23,6 +23,8 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
         case inUse
         /// An experiment of the spec's name was recorded from a different spec.
         case specMismatch
+        /// The disk holding the database is full (`SQLITE_FULL`, or an I/O error with no space left).
+        case diskFull
     }
 
     /// The kind of problem.
@@ -44,6 +46,8 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
         code == .badPath || code == .notFound || code == .ambiguous || code == .specMismatch
     }
 
-    /// `FILE: PROBLEM`.
-    public var description: String { "\(file): \(problem)" }
+    /// `FILE: PROBLEM`; for a full disk `disk full: cannot write FILE (PROBLEM)`.
+    public var description: String {
+        code == .diskFull ? "disk full: cannot write \(file) (\(problem))" : "\(file): \(problem)"
+    }
 }

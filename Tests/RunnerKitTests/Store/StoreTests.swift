@@ -418,6 +418,99 @@ import Testing
         }
     }
 
+    /// A sweep whose trials stop early (or not), each snapshotting every 10 iterations.
+    struct ResumeCase: Sendable, CustomTestStringConvertible {
+        var label: String
+        var extra: String
+        /// What the uninterrupted sweep must show for the case to test anything.
+        var stopReason: String?
+        var testDescription: String { label }
+    }
+
+    static let resumeCases = [
+        ResumeCase(
+            label: "patience",
+            extra:
+                #""task": {"plugin": "sine"}, "training": {"optimizer": "adam", "learningRate": 0.1}, "#
+                + #""stop": {"patience": 37}"#,
+            stopReason: "no new best loss for 37 iterations"
+        ),
+        ResumeCase(
+            label: "targetLoss",
+            extra: #""training": {"optimizer": "momentum", "learningRate": 0.05}, "stop": {"targetLoss": 0.005}"#,
+            stopReason: "the loss reached stop.targetLoss"
+        ),
+        ResumeCase(
+            label: "every-N snapshots alone",
+            extra: #""training": {"optimizer": "adam", "learningRate": 0.05}"#,
+            stopReason: nil
+        ),
+    ]
+
+    /// What a sweep recorded, run by run: every column a result sets, and the digests.
+    static func rows(_ store: ResultStore, _ experiment: String) throws -> [String] {
+        try store.runs(ofExperiment: experiment).map { run in
+            [
+                run.id, run.status.rawValue, "\(run.iterationsRun ?? -1)", "\(run.bestIteration ?? -1)",
+                "\(run.bestLoss?.bitPattern ?? 0)", "\(run.finalLoss?.bitPattern ?? 0)",
+                "\(run.targetReachedIteration ?? -1)", run.stopReason ?? "-", run.checkpointSHA256 ?? "-",
+                run.curveSHA256 ?? "-",
+            ].joined(separator: " ")
+        }.sorted()
+    }
+
+    @Test(arguments: resumeCases)
+    func aSweepInterruptedAfterSnapshotsEndsWithTheRowsOfAnUninterruptedOne(_ test: ResumeCase) throws {
+        try withTemporaryDirectory { directory in
+            let spec = tinySpec(
+                sweep: #"{"seed": {"range": [0, 4]}}"#, extra: test.extra + #", "checkpoints": {"every": 10}"#,
+                iterations: 90)
+            let loaded = try SpecLoader().load(path: try writeSpec(spec, in: directory))
+            let trials = try loaded.trials()
+            let whole = directory.appendingPathComponent("whole", isDirectory: true)
+            let resumed = directory.appendingPathComponent("resumed", isDirectory: true)
+            for folder in [whole, resumed] {
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            }
+            let reference = try ResultStore(path: whole.appendingPathComponent("runs.sqlite").path)
+            _ = try SweepRunner(specs: [loaded], store: reference, options: .init(jobs: 2)).run(stop: StopFlag()) {
+                _ in nil
+            }
+            let expected = try Self.rows(reference, loaded.name)
+            if let reason = test.stopReason {
+                #expect(expected.contains { $0.contains(reason) }, "the case must stop early: \(expected)")
+            }
+            // An earlier process trained each run part of the way, wrote its snapshots and was
+            // stopped, each run at another iteration (just after a snapshot, or between two).
+            let store = try ResultStore(path: resumed.appendingPathComponent("runs.sqlite").path)
+            try store.register(loaded, trials: trials)
+            for (index, trial) in trials.enumerated() {
+                #expect(try store.claim(trial.runID, retryFailed: false))
+                let start = Trial(config: trial.config).initialState()
+                let stopAt = [30, 31, 45, 20][index % 4]
+                var iterations = 0
+                _ = Trial(config: trial.config).run(
+                    from: start,
+                    snapshotEvery: 10,
+                    onSnapshot: { snapshot in
+                        try? CheckpointFiles.writeSnapshot(
+                            snapshot, trial: trial, trainingSet: start.trainingSet, folder: resumed, level: 0)
+                    },
+                    shouldStop: {
+                        iterations += 1
+                        return iterations == stopAt
+                    }
+                )
+                try store.release(trial.runID)
+            }
+            #expect(!CheckpointFiles.runsWithSnapshots(folder: resumed).isEmpty)
+            _ = try SweepRunner(specs: [loaded], store: store, options: .init(jobs: 2)).run(stop: StopFlag()) { _ in
+                nil
+            }
+            #expect(try Self.rows(store, loaded.name) == expected)
+        }
+    }
+
     @Test func snapshotsLeftByAnEarlierSpecAreRemovedEvenWhenTheSpecNoLongerSnapshots() throws {
         try withTemporaryDirectory { directory in
             let loaded = try SpecLoader().load(path: try writeSpec(tinySpec(iterations: 20), in: directory))
