@@ -5,7 +5,13 @@ let package = Package(
     name: "lstm-runner",
     products: [
         .library(name: "LSTMCore", targets: ["LSTMCore"]),
-        .library(name: "RunnerKit", targets: ["RunnerKit"]),
+        // What a package of plugins depends on: the plugin protocols and registry (RunnerSpec) and the
+        // command line to run them with (RunnerCLI); the other layers for programs of your own.
+        .library(name: "RunnerSpec", targets: ["RunnerSpec"]),
+        .library(name: "RunnerCLI", targets: ["RunnerCLI"]),
+        .library(
+            name: "RunnerKit",
+            targets: ["RunnerModel", "RunnerSpec", "RunnerFiles", "RunnerStore", "RunnerEngine", "RunnerReport"]),
         .executable(name: "runner", targets: ["runner"]),
     ],
     dependencies: [
@@ -20,26 +26,64 @@ let package = Package(
         // zlib through a system library target (gzip-framed checkpoints). Not named CZlib: ZIPFoundation
         // declares a module of that name, and module names must be unique in a build.
         .systemLibrary(name: "CZlibShim", providers: [.apt(["zlib1g-dev"])]),
+        // The layers, each a target so that the compiler keeps dependencies pointing down (README: Modules).
+        // Plain records: configs, trial results, statuses, the environment, digests.
+        .target(name: "RunnerModel", dependencies: ["LSTMCore", .product(name: "Crypto", package: "swift-crypto")]),
+        // Specs (loading, validation, sweeps) and the task, loss and optimizer plugins.
+        .target(name: "RunnerSpec", dependencies: ["LSTMCore", "RunnerModel"]),
+        // Files: the checkpoint format, gzip, npz/npy, init files, atomic POSIX writes.
         .target(
-            name: "RunnerKit",
+            name: "RunnerFiles",
             dependencies: [
-                "LSTMCore",
-                "CZlibShim",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                "LSTMCore", "RunnerModel", "CZlibShim",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),
-        .executableTarget(
-            name: "runner",
+        // The results database (GRDB): schema, runs, claims, merge.
+        .target(
+            name: "RunnerStore",
             dependencies: [
-                "RunnerKit",
+                "LSTMCore", "RunnerModel", "RunnerSpec", "RunnerFiles", .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        // Training: trials, the scheduler, sweeps, warm starts, verification, shards.
+        .target(
+            name: "RunnerEngine", dependencies: ["LSTMCore", "RunnerModel", "RunnerSpec", "RunnerFiles", "RunnerStore"]),
+        // Reports: queries, statistics, tables, SVG charts, HTML.
+        .target(
+            name: "RunnerReport",
+            dependencies: [
+                "RunnerModel", "RunnerSpec", "RunnerStore", .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        // The command line: parsing, printing, exit codes; an entry point that takes a plugin registry.
+        .target(
+            name: "RunnerCLI",
+            dependencies: [
+                "LSTMCore", "RunnerModel", "RunnerSpec", "RunnerFiles", "RunnerStore", "RunnerEngine", "RunnerReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "lstm-bench", dependencies: ["LSTMCore", "RunnerKit"]),
+        .executableTarget(name: "runner", dependencies: ["RunnerCLI", "RunnerSpec"]),
+        // Fixtures for tests and benchmarks (a synthetic 10,000-run sweep).
+        .target(name: "RunnerTestSupport", dependencies: ["RunnerModel", "RunnerSpec", "RunnerStore"]),
+        .executableTarget(
+            name: "lstm-bench",
+            dependencies: [
+                "LSTMCore", "RunnerModel", "RunnerSpec", "RunnerStore", "RunnerEngine", "RunnerReport", "RunnerCLI",
+                "RunnerTestSupport",
+            ]
+        ),
         .testTarget(name: "LSTMCoreTests", dependencies: ["LSTMCore"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "RunnerKitTests", dependencies: ["RunnerKit"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "RunnerKitTests",
+            dependencies: [
+                "LSTMCore", "RunnerModel", "RunnerSpec", "RunnerFiles", "RunnerStore", "RunnerEngine", "RunnerReport",
+                "RunnerCLI", "RunnerTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            resources: [.copy("Fixtures")]
+        ),
     ]
 )
 

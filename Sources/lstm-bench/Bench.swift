@@ -1,5 +1,6 @@
 import Foundation
 import LSTMCore
+import RunnerEngine
 
 /// Timing helpers and the shared record of figures written to results/bench.json.
 enum Bench {

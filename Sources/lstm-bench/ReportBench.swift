@@ -1,5 +1,10 @@
 import Foundation
-import RunnerKit
+import RunnerCLI
+import RunnerEngine
+import RunnerModel
+import RunnerReport
+import RunnerStore
+import RunnerTestSupport
 
 /// The report benchmark: a 10,000-run synthetic sweep (one experiment: 10 hidden sizes × 10
 /// learning rates × 4 target sequences × 25 seeds, 100-iteration curves, 400 groups), then the

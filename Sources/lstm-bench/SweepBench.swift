@@ -1,5 +1,7 @@
 import Foundation
-import RunnerKit
+import RunnerEngine
+import RunnerSpec
+import RunnerStore
 
 /// The 200-trial seed sweep: scaling over workers, scheduling overhead, and what storage adds.
 ///

@@ -1,6 +1,6 @@
 import Foundation
 import LSTMCore
-import RunnerKit
+import RunnerEngine
 
 // The benchmark harness behind `make bench`: prints the figures the issues ask for, as ratios
 // against references run in the same invocation, and writes them all to results/bench.json.

@@ -2,7 +2,8 @@ import Foundation
 import LSTMCore
 import Testing
 
-@testable import RunnerKit
+@testable import RunnerFiles
+@testable import RunnerModel
 
 @Suite struct CheckpointTests {
     // MARK: - Fixtures
@@ -98,7 +99,7 @@ import Testing
         #expect(header.cellOutput == "tanh" && header.kind == "final" && header.iteration == 100)
         #expect(header.config == Self.config)
         #expect(header.arrays.map(\.shape) == checkpoint.arrays.map(\.shape))
-        #expect(header.payloadSHA256 == Checkpoint.sha256Hex(Checkpoint.payload(of: checkpoint.arrays)))
+        #expect(header.payloadSHA256 == Digest.sha256Hex(Checkpoint.payload(of: checkpoint.arrays)))
         #expect(header.payloadSHA256.count == 64 && header.payloadSHA256 == header.payloadSHA256.lowercased())
     }
 

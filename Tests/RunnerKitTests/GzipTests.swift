@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import RunnerKit
+@testable import RunnerFiles
 
 @Suite struct GzipTests {
     /// Inputs for the round trips.

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import RunnerKit
+@testable import RunnerFiles
 
 @Suite struct NPZTests {
     /// Arrays of shapes `[3, 5]`, `[5]` and `[]`, with values Python can recompute exactly.

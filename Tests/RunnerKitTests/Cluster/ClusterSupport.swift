@@ -1,7 +1,11 @@
 import Foundation
 import Testing
 
-@testable import RunnerKit
+@testable import RunnerEngine
+@testable import RunnerFiles
+@testable import RunnerModel
+@testable import RunnerSpec
+@testable import RunnerStore
 
 /// A sweep of 10 tiny trials (H in {4, 6} x five target sequences, X = 3, 30 iterations): fast
 /// in a debug build, uneven over 4 shards (3, 3, 2, 2), and with `task.targets`, a swept path

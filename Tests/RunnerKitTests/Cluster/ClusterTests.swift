@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 
-@testable import RunnerKit
+@testable import RunnerModel
+@testable import RunnerStore
 
 /// The local single-node Slurm cluster of `scripts/slurm/up.sh` (`make slurm-up`), if one answers.
 enum LocalSlurm {

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 
-@testable import RunnerKit
+@testable import RunnerEngine
+@testable import RunnerStore
 
 /// `runner merge` as a user runs it: the built binary, its exit code and its output.
 @Suite struct MergeCommandTests {

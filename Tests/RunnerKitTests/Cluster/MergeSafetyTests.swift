@@ -1,8 +1,9 @@
 import Foundation
 import GRDB
+import RunnerModel
+import RunnerSpec
+import RunnerStore
 import Testing
-
-@testable import RunnerKit
 
 #if canImport(Glibc)
     import Glibc

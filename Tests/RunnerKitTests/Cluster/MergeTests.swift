@@ -1,7 +1,10 @@
 import Foundation
 import Testing
 
-@testable import RunnerKit
+@testable import RunnerEngine
+@testable import RunnerModel
+@testable import RunnerSpec
+@testable import RunnerStore
 
 @Suite struct MergeTests {
     /// Runs the tiny spec as 4 shards, each into its own folder, and returns their stores.

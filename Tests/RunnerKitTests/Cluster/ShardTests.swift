@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 
-@testable import RunnerKit
+@testable import RunnerEngine
+@testable import RunnerSpec
 
 @Suite struct ShardTests {
     /// Trial counts against shard counts, including more shards than trials.

@@ -2,7 +2,8 @@ import Foundation
 import GRDB
 import Testing
 
-@testable import RunnerKit
+@testable import RunnerFiles
+@testable import RunnerStore
 
 #if canImport(Glibc)
     import Glibc

@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import Testing
 
-@testable import RunnerKit
+@testable import RunnerStore
 
 /// `--db` paths that are not lstm-runner databases, and databases that cannot be written.
 @Suite struct ForeignDatabaseTests {

@@ -1,8 +1,6 @@
 import Foundation
 import Testing
 
-@testable import RunnerKit
-
 /// `--where` nesting and size limits, and names in any script (issue 11, items 7, 18, 22).
 extension FaultAnswerTests {
     static let overlongFilters: [(expression: String, limit: String)] = [

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 
-@testable import RunnerKit
+@testable import RunnerSpec
+@testable import RunnerStore
 
 /// Two different specs under one experiment name (issue 11, item 4).
 extension FaultAnswerTests {

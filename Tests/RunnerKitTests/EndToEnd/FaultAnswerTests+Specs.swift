@@ -1,8 +1,6 @@
 import Foundation
 import Testing
 
-@testable import RunnerKit
-
 /// Spec files that must be refused with the key path, and unknown names (issue 11, items 21, 22).
 extension FaultAnswerTests {
     static let badSpecs: [(name: String, text: String, message: String)] = [

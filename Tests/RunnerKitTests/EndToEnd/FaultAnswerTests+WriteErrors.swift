@@ -1,8 +1,6 @@
 import Foundation
 import Testing
 
-@testable import RunnerKit
-
 /// Write errors on standard output and output files (issue 11, items 20, 22).
 extension FaultAnswerTests {
     @Test func aFullStandardOutputOrOutputFileFailsWithOneLine() throws {

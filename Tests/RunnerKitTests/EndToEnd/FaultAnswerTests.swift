@@ -2,8 +2,6 @@ import Foundation
 import GRDB
 import Testing
 
-@testable import RunnerKit
-
 /// End-to-end tests: faults that must end in one clear line and the right exit code (issue 11).
 @Suite struct FaultAnswerTests {
     /// Trains a tiny two-trial experiment into `runs.sqlite` in `directory`.

@@ -3,7 +3,9 @@ import GRDB
 import LSTMCore
 import Testing
 
-@testable import RunnerKit
+@testable import RunnerEngine
+@testable import RunnerModel
+@testable import RunnerSpec
 
 /// End-to-end tests of faults (issue 11): each ends in one clear line and a true record.
 @Suite(.serialized) struct FaultTests {

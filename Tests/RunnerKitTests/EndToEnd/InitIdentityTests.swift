@@ -2,7 +2,9 @@ import Foundation
 import LSTMCore
 import Testing
 
-@testable import RunnerKit
+@testable import RunnerFiles
+@testable import RunnerModel
+@testable import RunnerStore
 
 /// `model.init` is part of a run's identity by what it resolves to: a run's full id, a file's
 /// content.
@@ -50,7 +52,7 @@ import Testing
             let original = try Data(contentsOf: npz)
             #expect(try Self.run("from-npz", from: "w.npz", in: directory).hasPrefix("trained 1 of 1"))
             let run = try store.runs(ofExperiment: "from-npz")[0]
-            #expect(run.configJSON.contains(#""init":"sha256:\#(Checkpoint.sha256Hex(original))""#))
+            #expect(run.configJSON.contains(#""init":"sha256:\#(Digest.sha256Hex(original))""#))
 
             // The same bytes under another path: the same run, already finished.
             try original.write(to: directory.appendingPathComponent("copy.npz"))
@@ -89,7 +91,7 @@ import Testing
             _ = try Self.run("from-npz", from: "w.npz", in: directory)
             _ = try Self.run("from-run", from: first.id, in: directory)
             // Rows as an earlier version recorded them: the init's text from the spec.
-            let digest = "sha256:" + Checkpoint.sha256Hex(try Data(contentsOf: npz))
+            let digest = "sha256:" + Digest.sha256Hex(try Data(contentsOf: npz))
             try sqlite(store.path, "UPDATE runs SET config = replace(config, '\(digest)', 'w.npz')")
             try sqlite(
                 store.path, "UPDATE runs SET config = replace(config, '\"\(first.id)\"', '\"\(first.id.prefix(5))\"')")

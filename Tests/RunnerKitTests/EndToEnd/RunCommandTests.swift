@@ -2,8 +2,6 @@ import Foundation
 import GRDB
 import Testing
 
-@testable import RunnerKit
-
 /// End-to-end tests: the built `runner` binary, its exit codes, stdout and stderr.
 @Suite(.serialized) struct RunCommandTests {
     static func database(_ directory: URL) -> String { directory.appendingPathComponent("runs.sqlite").path }

@@ -1,8 +1,8 @@
 import Foundation
 import LSTMCore
+import RunnerFiles
+import RunnerStore
 import Testing
-
-@testable import RunnerKit
 
 @Suite struct TrainCommandTests {
     @Test(arguments: [

@@ -2,7 +2,9 @@ import Foundation
 import GRDB
 import Testing
 
-@testable import RunnerKit
+@testable import RunnerEngine
+@testable import RunnerModel
+@testable import RunnerStore
 
 @Suite(.serialized) struct VerifyTests {
     /// A small sweep run in-process into `directory`; returns its store.

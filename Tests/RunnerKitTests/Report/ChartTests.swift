@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 
-@testable import RunnerKit
+@testable import RunnerCLI
+@testable import RunnerReport
 
 #if canImport(FoundationXML)
     import FoundationXML

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 
-@testable import RunnerKit
+@testable import RunnerCLI
+@testable import RunnerReport
 
 @Suite struct ComparisonTests {
     @Test func twoRunsShowConfigDifferencesAndStatisticsOverTheirSeeds() throws {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import RunnerKit
+@testable import RunnerReport
 
 /// Writes a sample report (a table, a loss-curve chart of three groups and a 4x5 heatmap) to a
 /// temporary directory, for looking at: `scripts/render-html.sh` turns it into a PNG.

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 
-@testable import RunnerKit
+@testable import RunnerReport
+@testable import RunnerSpec
 
 @Suite struct FilterExpressionTests {
     static let columns: [String: FilterColumn] = [

@@ -1,7 +1,9 @@
 import Foundation
 import GRDB
 
-@testable import RunnerKit
+@testable import RunnerModel
+@testable import RunnerSpec
+@testable import RunnerStore
 
 /// A results database with hand-picked results, for the report, plot and compare tests.
 ///

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 
-@testable import RunnerKit
+@testable import RunnerCLI
+@testable import RunnerReport
 
 /// Splits RFC 4180 CSV into records of fields (quotes doubled inside quoted fields).
 func parseCSV(_ text: String) -> [[String]] {

@@ -1,7 +1,9 @@
 import Foundation
 import Testing
 
-@testable import RunnerKit
+@testable import RunnerReport
+@testable import RunnerStore
+@testable import RunnerTestSupport
 
 @Suite struct ReportPlotsTests {
     @Test func plotFilesAreWellFormedWithOnePathPerGroup() throws {

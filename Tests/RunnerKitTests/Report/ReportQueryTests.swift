@@ -1,7 +1,9 @@
 import Foundation
 import Testing
 
-@testable import RunnerKit
+@testable import RunnerModel
+@testable import RunnerReport
+@testable import RunnerStore
 
 @Suite struct ReportQueryTests {
     /// The fixture's report with some options.

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import RunnerKit
+@testable import RunnerStore
 
 /// End-to-end tests of `runner report`, `compare` and `plot`: they run the debug binary, which
 /// `swift build` makes (`make test` builds it before testing), on a tiny sweep it trains first.

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import RunnerKit
+@testable import RunnerReport
 
 @Suite struct StatisticsTests {
 

@@ -2,7 +2,9 @@ import Foundation
 import LSTMCore
 import Testing
 
-@testable import RunnerKit
+@testable import RunnerEngine
+@testable import RunnerModel
+@testable import RunnerSpec
 
 @Suite struct SchedulerTests {
     static func trials(_ sweep: String, extra: String = "", iterations: Int = 30) throws -> [PlannedTrial] {

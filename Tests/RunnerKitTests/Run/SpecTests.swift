@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 
-@testable import RunnerKit
+@testable import RunnerModel
+@testable import RunnerSpec
 
 @Suite struct SpecFormatTests {
     static let experiments = RunnerCLI.packageRoot.appendingPathComponent("experiments")

@@ -4,7 +4,10 @@ import LSTMCore
 import Synchronization
 import Testing
 
-@testable import RunnerKit
+@testable import RunnerEngine
+@testable import RunnerModel
+@testable import RunnerSpec
+@testable import RunnerStore
 
 /// The sweep runner's small helpers: claims taken ahead of the workers, the heartbeat timer and
 /// the progress line.

@@ -1,5 +1,5 @@
 import Foundation
-import RunnerKit
+import RunnerStore
 import Testing
 
 /// A database recorded by an earlier version of the code (`Fixtures/recorded-v2`, schema version

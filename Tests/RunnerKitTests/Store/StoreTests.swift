@@ -4,7 +4,11 @@ import LSTMCore
 import Synchronization
 import Testing
 
-@testable import RunnerKit
+@testable import RunnerEngine
+@testable import RunnerFiles
+@testable import RunnerModel
+@testable import RunnerSpec
+@testable import RunnerStore
 
 @Suite struct StoreTests {
     /// Runs a spec into a database in `directory` and returns the outcome.

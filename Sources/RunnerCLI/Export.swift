@@ -1,0 +1,99 @@
+import ArgumentParser
+import Foundation
+import RunnerEngine
+import RunnerFiles
+import RunnerModel
+import RunnerReport
+import RunnerSpec
+import RunnerStore
+
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Export a run's weights (npz or json), or an experiment's runs (csv or json).",
+        discussion: """
+            runner export RUN --format npz|json [--initial] [--output FILE]
+              wg, wi, wf, wo [H, X+H], bg, bi, bf, bo [H] (and readout [R]), plus xs [T, X] and \
+            ys [T] for one-sequence tasks: numpy.load reads the .npz, and \
+            lstm_numpy.py --init reads either.
+            runner export EXPERIMENT --runs --format csv|json [--output FILE]
+            """
+    )
+
+    @Argument(help: "A run id (any unique prefix), or an experiment name with --runs.") var target: String
+    @Option(help: "npz or json for a run; csv or json for --runs.") var format: String
+    @Flag(help: "Export the initial weights instead of the final ones.") var initial = false
+    @Flag(help: "Export the runs of an experiment as a table.") var runs = false
+    @Option(name: .shortAndLong, help: "The file to write (default: RUN.npz or RUN.json; stdout for --runs).")
+    var output: String?
+    @Option(help: "The results database.") var db = ResultStore.defaultPath
+
+    func run() throws {
+        do {
+            let store = try ResultStore(path: db, readOnly: true)
+            if runs {
+                try exportRuns(store)
+            } else {
+                try exportRun(store)
+            }
+        } catch let error as StoreError {
+            throw failure(error, usage: error.isUsageError)
+        } catch let error as SpecError {
+            throw failure(error, usage: true)
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            throw failure("\(error)", usage: false)
+        }
+    }
+
+    private func exportRun(_ store: ResultStore) throws {
+        guard format == "npz" || format == "json" else {
+            throw failure("--format \(format): a run exports as npz or json.", usage: true)
+        }
+        let record = try store.run(target)
+        let materializer = RunMaterializer(store: store, registry: RunnerCommand.registry)
+        let arrays: [NamedArray]
+        if initial {
+            let (_, state) = try materializer.initialState(of: record)
+            arrays = NPZ.exportArrays(state.parameters, trainingSet: state.trainingSet)
+        } else {
+            let final = try materializer.final(of: record)
+            if final.retrained {
+                FileHandle.standardError.write(
+                    Data("run \(record.id) kept no checkpoint: trained it again (same bits as recorded)\n".utf8))
+            }
+            arrays = NPZ.exportArrays(final.parameters, trainingSet: final.trainingSet)
+        }
+        let path = output ?? "\(record.id)\(initial ? ".initial" : "").\(format)"
+        let url = URL(fileURLWithPath: path)
+        if format == "npz" {
+            try NPZ.write(arrays, to: url)
+        } else {
+            try AtomicFile.write(ExportOutput.json(arrays), to: url)
+        }
+        if !AtomicFile.isStandardOutput(path) { StandardOutput.write("wrote \(path)") }
+    }
+
+    private func exportRuns(_ store: ResultStore) throws {
+        guard let table = TableFormat(rawValue: format), table == .csv || table == .json else {
+            throw failure("--format \(format): runs export as csv or json.", usage: true)
+        }
+        guard let experiment = try store.experiment(target) else {
+            let known = try store.experiments().map(\.name)
+            throw failure(
+                "\(db): no experiment named \"\(target)\"; known: \(known.joined(separator: ", ")).", usage: true)
+        }
+        let text =
+            TableRenderer.render(
+                ExportOutput.runsTable(
+                    try store.runs(ofExperiment: experiment.name), sweptPaths: experiment.sweptPaths),
+                format: table
+            ) + "\n"
+        if let output {
+            try AtomicFile.write(Data(text.utf8), to: URL(fileURLWithPath: output))
+            if !AtomicFile.isStandardOutput(output) { StandardOutput.write("wrote \(output)") }
+        } else {
+            StandardOutput.write(text, terminator: "")
+        }
+    }
+}

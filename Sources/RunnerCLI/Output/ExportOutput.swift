@@ -1,0 +1,112 @@
+import Foundation
+import LSTMCore
+import RunnerEngine
+import RunnerFiles
+import RunnerModel
+import RunnerReport
+import RunnerSpec
+import RunnerStore
+
+/// What `runner export` writes.
+public enum ExportOutput {
+    /// Arrays as one JSON object, each array nested by its shape (`wg` as `[H][X+H]`): for a
+    /// one-sequence task this is the layout `lstm_numpy.py --init` reads.
+    public static func json(_ arrays: [NamedArray]) -> Data {
+        var fields: [String: ConfigValue] = [:]
+        for array in arrays {
+            fields[array.name] = nested(array.values[...], shape: array.shape[...])
+        }
+        return Data((ConfigValue.object(fields).canonicalJSON + "\n").utf8)
+    }
+
+    private static func nested(_ values: ArraySlice<Double>, shape: ArraySlice<Int>) -> ConfigValue {
+        guard let first = shape.first else { return values.first.map { .number($0) } ?? .null }
+        if shape.count == 1 { return .array(values.map { $0.isFinite ? .number($0) : .null }) }
+        let stride = shape.dropFirst().reduce(1, *)
+        return .array(
+            (0..<first).map { i in
+                let start = values.startIndex + i * stride
+                return nested(values[start..<(start + stride)], shape: shape.dropFirst())
+            }
+        )
+    }
+
+    /// The runs of an experiment as a table: id, status, seed, the swept values, the results.
+    ///
+    /// - Parameters:
+    ///   - runs: the runs, in trial order.
+    ///   - sweptPaths: the experiment's swept paths (one column each, titled by the path).
+    /// - Returns: the table (render it as CSV or JSON).
+    public static func runsTable(_ runs: [RunRecord], sweptPaths: [String]) -> ReportTable {
+        let paths = sweptPaths.filter { $0 != "seed" }
+        var columns = [TableColumn("id"), TableColumn("status"), TableColumn("seed", kind: .integer)]
+        columns += paths.map { TableColumn($0) }
+        columns += [
+            TableColumn("final_loss", kind: .loss), TableColumn("best_loss", kind: .loss),
+            TableColumn("best_iteration", kind: .integer), TableColumn("iterations_run", kind: .integer),
+            TableColumn("target_reached_iteration", kind: .integer), TableColumn("training_seconds", kind: .number),
+            TableColumn("checkpoint_path"), TableColumn("checkpoint_sha256"),
+        ]
+        let rows: [[TableCell]] = runs.map { run in
+            let config = try? run.config(schema: ConfigSchema(registry: RunnerCommand.registry))
+            var row: [TableCell] = [.text(run.id), .text(run.status.rawValue), .integer(run.seed)]
+            for path in paths {
+                switch config?.value(at: path) {
+                case .integer(let value)?: row.append(.integer(value))
+                case .number(let value)?: row.append(.number(value))
+                case let value?: row.append(.text(value.description))
+                case nil: row.append(.empty)
+                }
+            }
+            row += [
+                run.finalLoss.map(TableCell.loss) ?? .empty, run.bestLoss.map(TableCell.loss) ?? .empty,
+                run.bestIteration.map(TableCell.integer) ?? .empty, run.iterationsRun.map(TableCell.integer) ?? .empty,
+                run.targetReachedIteration.map(TableCell.integer) ?? .empty,
+                run.trainingSeconds.map(TableCell.number) ?? .empty, run.checkpointPath.map(TableCell.text) ?? .empty,
+                run.checkpointSHA256.map(TableCell.text) ?? .empty,
+            ]
+            return row
+        }
+        return ReportTable(columns: columns, rows: rows)
+    }
+}
+
+/// What `runner predict` prints: each scored step's target next to the prediction.
+public enum PredictOutput {
+    /// The text.
+    ///
+    /// - Parameters:
+    ///   - runID: the run.
+    ///   - final: its final state.
+    ///   - registry: where the loss plugin comes from.
+    /// - Returns: the loss and one line per scored step (`sequence step target prediction`).
+    public static func text(runID: String, final: RunMaterializer.Final, registry: PluginRegistry = .standard) -> String
+    {
+        let trial = Trial(config: final.config, registry: registry)
+        let network = LSTMNetwork(
+            parameters: final.parameters,
+            cellOutput: final.config.cellOutput,
+            loss: trial.makeLoss(),
+            trainingSet: final.trainingSet
+        )
+        let (loss, predictions) = network.evaluate()
+        let data = final.trainingSet
+        var lines = [
+            "run \(runID): loss \(String(format: "%.6e", loss)) over \(data.countedSteps) scored steps"
+                + (final.retrained ? " (no checkpoint kept: trained again, same bits as recorded)" : ""),
+            "sequence  step      target  prediction",
+        ]
+        for k in 0..<data.targets.count where data.mask[k] {
+            lines.append(
+                String(
+                    format: "%8d  %4d  %10.6f  %10.6f",
+                    k / data.sequenceLength + 1,
+                    k % data.sequenceLength + 1,
+                    data.targets[k],
+                    predictions[k]
+                )
+            )
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

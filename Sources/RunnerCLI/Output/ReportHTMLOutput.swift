@@ -1,0 +1,47 @@
+import Foundation
+import RunnerReport
+import RunnerStore
+
+/// What `runner report --html FILE` writes: one self-contained page with, per experiment, the
+/// summary, the group table, the loss curves and the heatmap inline.
+public enum ReportHTMLOutput {
+    /// The page.
+    ///
+    /// - Parameters:
+    ///   - reports: The experiments' reports.
+    ///   - plots: Their charts, in the same order.
+    ///   - database: The database path, for the header.
+    ///   - generatedAt: When the page was made.
+    /// - Returns: The report; ``HTMLReport/html()`` gives the text.
+    public static func page(
+        _ reports: [ExperimentReport], plots: [ExperimentPlots], database: String, generatedAt: Date = Date()
+    ) -> HTMLReport {
+        var sections: [HTMLReport.Section] = []
+        for (report, plot) in zip(reports, plots) {
+            var blocks: [HTMLReport.Block] = ReportOutput.summaryLines(report).map { .paragraph($0) }
+            if report.groups.isEmpty {
+                blocks.append(.paragraph("No runs match."))
+            } else {
+                blocks += [.table(ReportOutput.table(report)), .paragraph(ReportOutput.legend + ".")]
+            }
+            for figure in plot.curves {
+                blocks.append(.figure(svg: figure.chart.svg(), caption: plot.curveNote))
+            }
+            if plot.curves.isEmpty { blocks.append(.paragraph(plot.curveNote)) }
+            if let heatmap = plot.heatmap {
+                blocks.append(.figure(svg: heatmap.svg(), caption: plot.heatmapNote))
+            } else {
+                blocks.append(.paragraph(plot.heatmapNote))
+            }
+            sections.append(
+                HTMLReport.Section(
+                    heading: report.experiment.name,
+                    paragraph: report.experiment.description.isEmpty ? nil : report.experiment.description,
+                    blocks: blocks))
+        }
+        let title =
+            reports.count == 1 ? "lstm-runner report: \(reports[0].experiment.name)" : "lstm-runner report"
+        return HTMLReport(
+            title: title, generatedAt: generatedAt, generator: "runner report --db \(database)", sections: sections)
+    }
+}

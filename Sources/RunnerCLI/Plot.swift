@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import RunnerReport
+import RunnerSpec
+import RunnerStore
+
+struct Plot: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write SVG plots of experiments: loss curves per configuration and a heatmap of the final loss.",
+        discussion: """
+            Loss curves (log loss axis): per group, the mean over its seeds and the min-max band \
+            across them; many groups are split over several charts. Heatmap: the mean final loss \
+            over two parameters, hidden size x learning rate when both are swept, else the first \
+            two swept parameters (or --heatmap ROWS,COLUMNS). Columns and --where as in `runner report`.
+            """
+    )
+
+    @Argument(help: "Experiments to plot (default: every experiment in the database).")
+    var experiments: [String] = []
+    @Option(help: "The results database.") var db = ResultStore.defaultPath
+    @Option(help: "The folder to write the SVG files to (default: plots/ beside the database).") var out: String?
+    @Option(help: "Comma-separated columns to group the curves by (default: the swept parameters except seed).")
+    var groupBy: String?
+    @Option(name: .customLong("where"), help: "Keep only the runs this expression selects.") var filter: String?
+    @Option(help: "The heatmap's two columns, ROWS,COLUMNS (default: hiddenSize,learningRate when both are swept).")
+    var heatmap: String?
+
+    func run() throws {
+        func names(_ text: String?) -> [String]? {
+            text.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+        }
+        let options = PlotOptions(groupBy: names(groupBy), filter: filter, heatmapAxes: names(heatmap))
+        if options.groupBy?.isEmpty == true {
+            throw failure("--group-by is empty; give column names, e.g. --group-by hiddenSize.", usage: true)
+        }
+        let directory =
+            out.map { URL(fileURLWithPath: $0) }
+            ?? URL(fileURLWithPath: db).deletingLastPathComponent().appendingPathComponent("plots")
+        do {
+            let store = try ResultStore(path: db, readOnly: true)
+            let query = try ReportQuery(store: store, schema: ConfigSchema(registry: RunnerCommand.registry))
+            let records = try query.experiments(experiments)
+            guard !records.isEmpty else {
+                StandardOutput.write("\(db) has no experiments yet; run one with `runner run SPEC`.")
+                return
+            }
+            for record in records {
+                let plots = try query.plots(record, options: options)
+                for url in try plots.write(to: directory) { StandardOutput.write(url.relativePath) }
+                if plots.heatmap == nil { StandardOutput.write("\(record.name): \(plots.heatmapNote)") }
+            }
+        } catch let error as StoreError {
+            throw failure(error, usage: error.isUsageError)
+        } catch let error as ReportError {
+            throw failure(error, usage: error.isUsageError)
+        }
+    }
+}

@@ -1,0 +1,128 @@
+import ArgumentParser
+import Foundation
+import RunnerEngine
+import RunnerSpec
+import RunnerStore
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the trials of one or more experiment specs into the results database.",
+        discussion: """
+            Runs already completed in the database are skipped (same config, same run id), \
+            interrupted ones are run again. ^C (SIGINT), SIGTERM, SIGHUP, SIGUSR1/2 stop handing \
+            out trials and let the running ones end cleanly as interrupted (exit 128 + the \
+            signal: 130 for ^C, 143 for SIGTERM); a second signal exits at once. A full disk \
+            stops the sweep with one line (exit 1); running the same command again finishes it.
+            """
+    )
+
+    @Argument(help: "Spec files (.json or .plist).") var specs: [String]
+    @Option(help: "Parallel workers (default: the number of active processors).")
+    var jobs = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "The results database.") var db = ResultStore.defaultPath
+    @Option(
+        help:
+            "Run only shard I of N (I/N), or take it from slurm (SLURM_ARRAY_TASK_ID/COUNT) or k8s/N (JOB_COMPLETION_INDEX)."
+    )
+    var shard: String?
+    @Flag(help: "Also rerun failed and diverged runs.") var retryFailed = false
+    @Flag(help: "Print the trials and the swept axes; run nothing.") var dryRun = false
+    @Flag(help: "Allow grids of more than 1,000,000 trials.") var force = false
+    @Flag(help: "No progress line.") var quiet = false
+
+    func run() throws {
+        guard jobs >= 1 else { throw failure("--jobs is \(jobs); give at least 1.", usage: true) }
+        ProcessTuning.reuseFreedMemory()
+        let loader = SpecLoader(schema: ConfigSchema(registry: RunnerCommand.registry))
+        var loaded: [ExperimentSpec] = []
+        var names: Set<String> = []
+        for path in specs {
+            do {
+                let spec = try loader.load(path: path, force: force)
+                guard names.insert(spec.name).inserted else {
+                    throw failure(
+                        "\(path): name \"\(spec.name)\" is used by another spec given; names must differ.", usage: true)
+                }
+                loaded.append(spec)
+            } catch let error as SpecError {
+                throw failure(error, usage: true)
+            }
+        }
+        var selected: Shard?
+        if let shard {
+            do {
+                selected = try Shard.parse(shard)
+            } catch {
+                throw failure(error, usage: true)
+            }
+        }
+        if dryRun {
+            // Run references in model.init are looked up in the database, when there is one.
+            let existing = FileManager.default.fileExists(atPath: db) ? try? ResultStore(path: db, readOnly: true) : nil
+            for spec in loaded {
+                do {
+                    let trials = try spec.trials()
+                    let shown = try PlannedTrial.resolvingInit(
+                        selected.map { $0.select(trials) } ?? trials, store: existing, registry: RunnerCommand.registry)
+                    StandardOutput.write(DryRunOutput.text(spec: spec, trials: shown, shard: selected), terminator: "")
+                } catch {
+                    throw failure(error, usage: true)
+                }
+            }
+            return
+        }
+        // Every trial config is validated before the database is opened (and created).
+        let planned: [(spec: ExperimentSpec, trials: [PlannedTrial])]
+        do {
+            planned = try SweepRunner.plan(loaded, shard: selected)
+            try SweepRunner.checkMemory(planned, jobs: jobs)
+        } catch {
+            throw failure(error, usage: true)
+        }
+        let store: ResultStore
+        do {
+            store = try ResultStore(path: db)
+        } catch  where error.code == .diskFull {
+            throw failure("\(error); free some space, then run the same command again.", usage: false)
+        } catch {
+            throw failure(error, usage: error.isUsageError)
+        }
+        let interrupt = InterruptHandler(
+            message: "interrupted: no new trials; letting running ones stop (^C again to exit now)")
+        defer { interrupt.remove() }
+        let runner = SweepRunner(
+            specs: loaded, store: store, options: .init(jobs: jobs, shard: selected, retryFailed: retryFailed),
+            registry: RunnerCommand.registry, planned: planned)
+        let quiet = self.quiet
+        let outcome: SweepRunner.Outcome
+        do {
+            outcome = try runner.run(stop: interrupt.flag) { total in quiet ? nil : ProgressReporter(total: total) }
+        } catch let error as SpecError {
+            throw failure(error, usage: true)
+        } catch let error as StoreError where error.code == .diskFull {
+            throw failure("\(error); free some space, then run the same command again.", usage: false)
+        } catch let error as StoreError {
+            throw failure(error, usage: error.isUsageError)
+        }
+        if let storageFailure = outcome.storageFailure {
+            // The summary reads the database, which may fail too: the failure line comes regardless.
+            if let summary = try? RunSummaryOutput.text(
+                outcome: outcome, experiments: loaded.map(\.name), store: store, jobs: jobs)
+            {
+                StandardOutput.write(summary, terminator: "")
+            }
+            throw failure(storageFailure, usage: false)
+        }
+        StandardOutput.write(
+            try RunSummaryOutput.text(outcome: outcome, experiments: loaded.map(\.name), store: store, jobs: jobs),
+            terminator: "")
+        if outcome.interrupted {
+            try? FileHandle.standardError.write(
+                contentsOf: Data("interrupted: run the same command again to finish the sweep\n".utf8))
+            throw ExitCode(interrupt.exitStatus)
+        }
+        if !outcome.errors.isEmpty {
+            throw ExitCode(1)
+        }
+    }
+}

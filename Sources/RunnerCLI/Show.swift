@@ -1,0 +1,29 @@
+import ArgumentParser
+import RunnerStore
+
+struct Show: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show one run: config, status, timings, losses, checkpoint, environment, verifications."
+    )
+
+    @Argument(help: "A run id, or any unique prefix of one.") var runID: String
+    @Option(help: "The results database.") var db = ResultStore.defaultPath
+
+    func run() throws {
+        do {
+            let store = try ResultStore(path: db, readOnly: true)
+            let record = try store.run(runID)
+            StandardOutput.write(
+                ShowOutput.text(
+                    run: record,
+                    curve: try store.curve(record.id),
+                    verifications: try store.verifications(of: record.id),
+                    store: store
+                ),
+                terminator: ""
+            )
+        } catch {
+            throw failure(error, usage: error.isUsageError)
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import RunnerEngine
+import RunnerStore
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train recorded runs again and check that they give the same bits.",
+        discussion: """
+            Re-trains each run from its recorded config through the same code path and compares \
+            every iteration's loss and the final checkpoint's payload digest. Prints per run \
+            `identical`, or the first iteration whose loss differs with both values. Outcomes \
+            are recorded in the verifications table (see runner show). Exit 0 when all are \
+            identical, 1 otherwise.
+            """
+    )
+
+    @Argument(help: "An experiment name, or a run id (any unique prefix).") var target: String
+    @Option(help: "Verify at most this many runs of an experiment (a fixed random sample).") var sample: Int?
+    @Option(help: "Parallel workers.") var jobs = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "The results database.") var db = ResultStore.defaultPath
+
+    func run() throws {
+        guard jobs >= 1 else { throw failure("--jobs is \(jobs); give at least 1.", usage: true) }
+        ProcessTuning.reuseFreedMemory()
+        if let sample, sample < 1 { throw failure("--sample is \(sample); give at least 1.", usage: true) }
+        let outcomes: [Verifier.Outcome]
+        do {
+            let store = try ResultStore(path: db)
+            let verifier = Verifier(store: store, registry: RunnerCommand.registry)
+            let runs = try verifier.runs(for: target, sample: sample)
+            let interrupt = InterruptHandler(message: "interrupted: finishing the runs being verified")
+            defer { interrupt.remove() }
+            outcomes = try verifier.verify(runs, jobs: jobs, stop: interrupt.flag)
+        } catch {
+            throw failure(error, usage: error.isUsageError)
+        }
+        for outcome in outcomes {
+            StandardOutput.write("\(outcome.runID)  \(outcome.outcome)  \(outcome.detail)")
+        }
+        let identical = outcomes.filter(\.isIdentical).count
+        StandardOutput.write("\(identical) of \(outcomes.count) run\(outcomes.count == 1 ? "" : "s") identical")
+        if identical != outcomes.count { throw ExitCode(1) }
+    }
+}

@@ -1,0 +1,225 @@
+import Crypto
+import Foundation
+import LSTMCore
+import RunnerModel
+
+/// A run's state at one iteration: a header and named float64 arrays, stored as one gzip file.
+///
+/// The file (`results/checkpoints/<run-id>.ckpt.gz`) is gzip (RFC 1952, so `gzip -dc` reads it
+/// and its CRC-32 catches corruption) of:
+///
+/// | bytes | contents |
+/// | --- | --- |
+/// | `0..<8` | the magic `LSTMCKPT` (ASCII) |
+/// | `8..<12` | the format version, `UInt32` little-endian, `1` |
+/// | `12..<20` | the header length `n`, `UInt64` little-endian |
+/// | `20..<20+n` | the header, ``CheckpointHeader`` as UTF-8 JSON with sorted keys |
+/// | `20+n...` | the payload: each array of `header.arrays` in order, `product(shape)` float64 little-endian |
+///
+/// Checkpoints made from ``LSTMCore/LSTMParameters`` start with `weights` `[4H, X+H]`, `bias`
+/// `[4H]` and `readout` `[R]`, followed by the caller's extra arrays (optimizer state, `inputs`
+/// `[N, T, X]`, `targets` `[N, T]`).
+public struct Checkpoint: Equatable, Sendable {
+    /// The first eight bytes of every checkpoint: `LSTMCKPT`.
+    public static let magic: [UInt8] = Array("LSTMCKPT".utf8)
+    /// The format version this build writes, and the newest it reads.
+    public static let formatVersion: UInt32 = 1
+    /// The magic, the version and the header length.
+    package static let prefixLength = 20
+
+    /// The header, with the arrays' names and shapes and the payload's SHA-256.
+    public let header: CheckpointHeader
+    /// The arrays, in payload order.
+    public let arrays: [NamedArray]
+
+    /// Creates a checkpoint from a header and arrays already checked against each other.
+    package init(verifiedHeader header: CheckpointHeader, arrays: [NamedArray]) {
+        self.header = header
+        self.arrays = arrays
+    }
+
+    /// Creates a checkpoint of arbitrary arrays, computing the header's array list and SHA-256.
+    ///
+    /// - Parameters:
+    ///   - runID: The run's id.
+    ///   - iteration: The number of updates applied so far.
+    ///   - kind: `initial`, `final` or `every`.
+    ///   - inputSize: `X`.
+    ///   - hiddenSize: `H`.
+    ///   - readoutSize: `R`.
+    ///   - cellOutput: `identity` or `tanh`.
+    ///   - config: The run's canonical config JSON text.
+    ///   - arrays: The arrays, in the order they will be stored; names must be unique.
+    /// - Throws: ``CheckpointError`` `shapeMismatch` when an array's values do not fill its shape,
+    ///   `badHeader` when a name is empty or repeated.
+    public init(
+        runID: String,
+        iteration: Int,
+        kind: String,
+        inputSize: Int,
+        hiddenSize: Int,
+        readoutSize: Int,
+        cellOutput: String,
+        config: String,
+        arrays: [NamedArray]
+    ) throws(CheckpointError) {
+        let file = "checkpoint of run \(runID)"
+        var names = Set<String>()
+        for array in arrays {
+            guard !array.name.isEmpty, names.insert(array.name).inserted else {
+                throw CheckpointError(
+                    .badHeader,
+                    file: file,
+                    message: "the array name '\(array.name)' is empty or repeated; give each array a unique name."
+                )
+            }
+            guard let count = array.elementCount, count == array.values.count else {
+                throw CheckpointError(
+                    .shapeMismatch,
+                    file: file,
+                    message: "array '\(array.name)' has shape \(array.shape) but \(array.values.count) values; "
+                        + "the values must fill the shape exactly."
+                )
+            }
+        }
+        var hasher = SHA256()
+        for array in arrays {
+            array.withLittleEndianBytes { hasher.update(bufferPointer: $0) }
+        }
+        let digest = hasher.finalize()
+        header = CheckpointHeader(
+            runID: runID,
+            iteration: iteration,
+            kind: kind,
+            inputSize: inputSize,
+            hiddenSize: hiddenSize,
+            readoutSize: readoutSize,
+            cellOutput: cellOutput,
+            config: config,
+            arrays: arrays.map { CheckpointHeader.ArrayInfo(name: $0.name, shape: $0.shape) },
+            payloadSHA256: Digest.hex(digest)
+        )
+        self.arrays = arrays
+    }
+
+    /// The array named `name`, or `nil`.
+    ///
+    /// - Parameter name: The array's name.
+    public subscript(name: String) -> NamedArray? {
+        arrays.first { $0.name == name }
+    }
+
+    // MARK: - Encoding
+
+    /// The checkpoint file's bytes: the gzip of magic, version, header length, header and payload.
+    ///
+    /// Equal checkpoints give equal bytes.
+    ///
+    /// - Parameter level: The deflate level, 0 (stored blocks: gzip framing and CRC-32 only) to 9.
+    /// - Returns: The compressed file contents.
+    /// - Throws: ``CheckpointError`` `io` when zlib fails (out of memory).
+    public func encoded(level: Int32 = 6) throws(CheckpointError) -> Data {
+        let compressor = try compress(level: level, sink: nil)
+        do {
+            return try compressor.finish()
+        } catch {
+            throw CheckpointError(
+                .io, file: "checkpoint of run \(header.runID)", message: "compression failed: \(error.message).")
+        }
+    }
+
+    /// Writes the checkpoint to `url` atomically, creating its directory when missing.
+    ///
+    /// The compressed bytes go to the file as zlib produces them, a chunk at a time: the file is
+    /// never held in memory whole.
+    ///
+    /// - Parameters:
+    ///   - url: The file to write, usually `results/checkpoints/<run-id>.ckpt.gz`.
+    ///   - level: The deflate level (see ``encoded(level:)``).
+    ///   - deferSync: Leave the new file unsynced for a later ``AtomicFile/syncBatch(in:)``.
+    /// - Throws: ``CheckpointError`` `io` naming the file when it cannot be written.
+    public func write(to url: URL, level: Int32 = 6, deferSync: Bool = false) throws(CheckpointError) {
+        do {
+            try AtomicFile.stream(to: url, createDirectory: true, deferSync: deferSync) { file in
+                let compressor = try compress(level: level) { bytes in try file.write(bytes) }
+                _ = try compressor.finish()
+                if let failure = compressor.sinkFailure { throw failure }
+            }
+        } catch let error as CheckpointError {
+            throw error
+        } catch let error as AtomicFileError {
+            var failure = CheckpointError(.io, file: url.relativePath, message: error.summary)
+            failure.systemError = error.systemError
+            throw failure
+        } catch let error as GzipError {
+            throw CheckpointError(.io, file: url.relativePath, message: "compression failed: \(error.message).")
+        } catch {
+            throw CheckpointError(.io, file: url.relativePath, message: "\(error)")
+        }
+    }
+
+    /// A compressor fed with the whole file (magic, version, header, payload), not yet finished.
+    ///
+    /// The arrays are compressed straight from their own memory: no payload copy is made.
+    private func compress(
+        level: Int32,
+        sink: ((UnsafeRawBufferPointer) throws -> Void)?
+    ) throws(CheckpointError) -> GzipCompressor {
+        let file = "checkpoint of run \(header.runID)"
+        let headerJSON: Data
+        do {
+            headerJSON = try Self.headerEncoder.encode(header)
+        } catch {
+            throw CheckpointError(.badHeader, file: file, message: "the header does not encode as JSON: \(error).")
+        }
+        let prefix = Self.frame(headerJSON: headerJSON, payload: Data())
+        let size = prefix.count + 8 * arrays.reduce(0) { $0 + $1.values.count }
+        let compressor: GzipCompressor
+        do {
+            compressor = try GzipCompressor(level: level, expectedSize: size, sink: sink)
+        } catch {
+            throw CheckpointError(.io, file: file, message: "compression failed: \(error.message).")
+        }
+        prefix.withUnsafeBytes(compressor.append)
+        for array in arrays {
+            array.withLittleEndianBytes(compressor.append)
+        }
+        return compressor
+    }
+
+    /// The uncompressed file contents: magic, version, header length, header JSON, payload.
+    ///
+    /// - Parameters:
+    ///   - headerJSON: The header, as UTF-8 JSON.
+    ///   - payload: The arrays' bytes.
+    ///   - version: The format version to write.
+    /// - Returns: The bytes that ``encoded()`` compresses.
+    package static func frame(headerJSON: Data, payload: Data, version: UInt32 = formatVersion) -> Data {
+        var contents = Data(capacity: prefixLength + headerJSON.count + payload.count)
+        contents.append(contentsOf: magic)
+        withUnsafeBytes(of: version.littleEndian) { contents.append(contentsOf: $0) }
+        withUnsafeBytes(of: UInt64(headerJSON.count).littleEndian) { contents.append(contentsOf: $0) }
+        contents.append(headerJSON)
+        contents.append(payload)
+        return contents
+    }
+
+    /// The arrays' values, concatenated as little-endian float64.
+    ///
+    /// - Parameter arrays: The arrays, in order.
+    /// - Returns: `8 * sum(values.count)` bytes.
+    package static func payload(of arrays: [NamedArray]) -> Data {
+        var payload = Data(capacity: 8 * arrays.reduce(0) { $0 + $1.values.count })
+        for array in arrays {
+            NamedArray.appendLittleEndian(array.values, to: &payload)
+        }
+        return payload
+    }
+
+    /// `JSONEncoder` with sorted keys (and unescaped slashes, for readable config text).
+    package static var headerEncoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+}
