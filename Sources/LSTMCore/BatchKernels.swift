@@ -10,7 +10,7 @@
 /// > sum rounded once (a plain IEEE multiply then a plain IEEE add, never a fused multiply-add).
 ///
 /// Lanes hold different `j`, never different `p`, so no result depends on the vector width, the
-/// register tile (6 rows by 8 columns, then 1 by 8, 1 by 4 and 4 by 1 tails), the cache blocking
+/// register tile (4 rows by 8 columns, then 1 by 8, 1 by 4 and 4 by 1 tails), the cache blocking
 /// over `p` (the running sums are stored and reloaded between depth blocks, which changes no bit)
 /// or the order in which tiles are computed. A debug build, a release build and a build for
 /// another instruction set give the same bits; a test checks the product against the plain
@@ -83,22 +83,14 @@ enum BatchKernels {
             let blockStart: Start = p0 == 0 ? start : .current
             let aBlock = Strided(base: a.base + p0 * a.depthStride, rowStride: a.rowStride, depthStride: a.depthStride)
             block(
-                rows: rows,
-                columns: columns,
-                depth: count,
-                a: aBlock,
-                b: b + p0 * bStride,
-                bStride: bStride,
-                c: c,
-                cStride: cStride,
-                start: blockStart
-            )
+                rows: rows, columns: columns, depth: count, a: aBlock, b: b + p0 * bStride, bStride: bStride, c: c,
+                cStride: cStride, start: blockStart)
             p0 += depthBlock
         } while p0 < depth
     }
 
     /// One depth block of ``product(rows:columns:depth:a:b:bStride:c:cStride:start:)``: column
-    /// panels of 8 outside, row blocks of 6 inside, so each panel of `B` is reused from the L1
+    /// panels of 8 outside, row blocks of 4 inside, so each panel of `B` is reused from the L1
     /// cache by every row block.
     private static func block(
         rows: Int,
@@ -111,16 +103,16 @@ enum BatchKernels {
         cStride: Int,
         start: Start
     ) {
-        let fullRows = rows - rows % 6
+        let fullRows = rows - rows % 4
         var j = 0
         while j + 8 <= columns {
             let startJ = start.offset(by: j)
             var i = 0
             while i < fullRows {
-                tile6x8(
+                tile4x8(
                     depth: depth, a: a.base + i * a.rowStride, aRow: a.rowStride, aDepth: a.depthStride,
                     b: b + j, bStride: bStride, c: c + i * cStride + j, cStride: cStride, start: startJ)
-                i += 6
+                i += 4
             }
             while i < rows {
                 tile1x8(
@@ -181,10 +173,11 @@ enum BatchKernels {
         }
     }
 
-    /// Six rows by eight columns: twelve four-lane running sums, two loads of `B` and six
-    /// broadcasts of `A` a term.
+    /// Four rows by eight columns: eight four-lane running sums, two loads of `B` and four
+    /// broadcasts of `A` a term (13 of the 16 vector registers of AVX2, so nothing spills; a
+    /// six-row tile spilled).
     @inline(__always)
-    private static func tile6x8(
+    private static func tile4x8(
         depth: Int,
         a: UnsafePointer<Double>,
         aRow: Int,
@@ -198,8 +191,6 @@ enum BatchKernels {
         let c1 = c + cStride
         let c2 = c1 + cStride
         let c3 = c2 + cStride
-        let c4 = c3 + cStride
-        let c5 = c4 + cStride
         var s00 = initial(start, c, 0)
         var s01 = initial(start, c, 4)
         var s10 = initial(start, c1, 0)
@@ -208,34 +199,27 @@ enum BatchKernels {
         var s21 = initial(start, c2, 4)
         var s30 = initial(start, c3, 0)
         var s31 = initial(start, c3, 4)
-        var s40 = initial(start, c4, 0)
-        var s41 = initial(start, c4, 4)
-        var s50 = initial(start, c5, 0)
-        var s51 = initial(start, c5, 4)
-        var ap = a
+        let a1 = a + aRow
+        let a2 = a1 + aRow
+        let a3 = a2 + aRow
         var bp = b
+        var p = 0
         for _ in 0..<depth {
             let b0 = load(bp)
             let b1 = load(bp + 4)
-            var x = Quad(repeating: ap[0])
+            var x = Quad(repeating: a[p])
             s00 = s00 + x * b0
             s01 = s01 + x * b1
-            x = Quad(repeating: ap[aRow])
+            x = Quad(repeating: a1[p])
             s10 = s10 + x * b0
             s11 = s11 + x * b1
-            x = Quad(repeating: ap[2 * aRow])
+            x = Quad(repeating: a2[p])
             s20 = s20 + x * b0
             s21 = s21 + x * b1
-            x = Quad(repeating: ap[3 * aRow])
+            x = Quad(repeating: a3[p])
             s30 = s30 + x * b0
             s31 = s31 + x * b1
-            x = Quad(repeating: ap[4 * aRow])
-            s40 = s40 + x * b0
-            s41 = s41 + x * b1
-            x = Quad(repeating: ap[5 * aRow])
-            s50 = s50 + x * b0
-            s51 = s51 + x * b1
-            ap += aDepth
+            p += aDepth
             bp += bStride
         }
         store(s00, to: c)
@@ -246,10 +230,6 @@ enum BatchKernels {
         store(s21, to: c2 + 4)
         store(s30, to: c3)
         store(s31, to: c3 + 4)
-        store(s40, to: c4)
-        store(s41, to: c4 + 4)
-        store(s50, to: c5)
-        store(s51, to: c5 + 4)
     }
 
     /// One row by eight columns.

@@ -220,6 +220,8 @@ public final class LSTMBatchNetwork {
         let x = shape.inputSize
         let rowLength = x + h
         let gateRows = 4 * h
+        let gs = workspace.gateStride
+        let hs = workspace.hiddenStride
         let b = batch.batchSize
         let steps = batch.sequenceLength
         let count = b * steps
@@ -232,7 +234,7 @@ public final class LSTMBatchNetwork {
         for r in 0..<gateRows {
             let row = weights + r * rowLength
             for c in 0..<rowLength {
-                ws.weightsT[c * gateRows + r] = row[c]
+                ws.weightsT[c * gs + r] = row[c]
             }
         }
         // The input projection of every step, P[n] = b + W_x x[n], into the gate buffer.
@@ -252,18 +254,18 @@ public final class LSTMBatchNetwork {
             BatchKernels.product(
                 rows: count, columns: gateRows, depth: x,
                 a: .init(base: ws.inputs, rowStride: x, depthStride: 1),
-                b: ws.weightsT, bStride: gateRows,
-                c: gates, cStride: gateRows, start: .row(bias))
+                b: ws.weightsT, bStride: gs,
+                c: gates, cStride: gs, start: .row(bias))
         case .categories(let categories):
             for sequence in 0..<b {
                 for t in 0..<steps {
                     let category = categories[sequence * steps + t]
                     ws.categories[t * b + sequence] = category
-                    let z = gates + (t * b + sequence) * gateRows
+                    let z = gates + (t * b + sequence) * gs
                     if category < 0 {
                         z.update(from: bias, count: gateRows)
                     } else {
-                        let column = ws.weightsT + category * gateRows
+                        let column = ws.weightsT + category * gs
                         for r in 0..<gateRows {
                             z[r] = bias[r] + column[r]
                         }
@@ -274,24 +276,24 @@ public final class LSTMBatchNetwork {
         let tanhOutput = cellOutput == .tanh
         let stepSize = b * h
         for t in 0..<steps {
-            let z = gates + t * b * gateRows  // [B, 4H]
+            let z = gates + t * b * gs  // [B, 4H]
             if t > 0 {
                 // z(t) += h(t-1) W_h^T: h(t-1) is hidden slot t.
                 BatchKernels.product(
                     rows: b, columns: gateRows, depth: h,
-                    a: .init(base: ws.hidden + t * stepSize, rowStride: h, depthStride: 1),
-                    b: ws.weightsT + x * gateRows, bStride: gateRows,
-                    c: z, cStride: gateRows, start: .current)
+                    a: .init(base: ws.hidden + t * b * hs, rowStride: hs, depthStride: 1),
+                    b: ws.weightsT + x * gs, bStride: gs,
+                    c: z, cStride: gs, start: .current)
             }
             for sequence in 0..<b {
-                let gate = z + sequence * gateRows
+                let gate = z + sequence * gs
                 DeterministicMath.tanh(UnsafeMutableBufferPointer(start: gate, count: h))
                 DeterministicMath.sigmoid(UnsafeMutableBufferPointer(start: gate + h, count: 3 * h))
                 let offset = t * stepSize + sequence * h
                 let state = ws.state + offset
                 let previous = t == 0 ? UnsafePointer(ws.zeros) : UnsafePointer(state - stepSize)
                 let activated = ws.activated + offset
-                let hidden = ws.hidden + stepSize + offset
+                let hidden = ws.hidden + ((t + 1) * b + sequence) * hs
                 for j in 0..<h {
                     state[j] = gate[j] * gate[h + j] + previous[j] * gate[2 * h + j]
                 }
@@ -308,7 +310,7 @@ public final class LSTMBatchNetwork {
         let outputs = ws.outputs
         if loss.readsFirstCell {
             for n in 0..<count {
-                outputs[n] = ws.hidden[stepSize + n * h]
+                outputs[n] = ws.hidden[(b + n) * hs]
             }
         } else {
             for j in 0..<k {
@@ -318,7 +320,7 @@ public final class LSTMBatchNetwork {
             }
             BatchKernels.product(
                 rows: count, columns: k, depth: h,
-                a: .init(base: ws.hidden + stepSize, rowStride: h, depthStride: 1),
+                a: .init(base: ws.hidden + b * hs, rowStride: hs, depthStride: 1),
                 b: ws.readoutT, bStride: k,
                 c: outputs, cStride: k, start: .row(readout + k * h))
         }
@@ -375,6 +377,8 @@ public final class LSTMBatchNetwork {
         let x = shape.inputSize
         let rowLength = x + h
         let gateRows = 4 * h
+        let gs = workspace.gateStride
+        let hs = workspace.hiddenStride
         let b = batch.batchSize
         let steps = batch.sequenceLength
         let count = b * steps
@@ -400,7 +404,7 @@ public final class LSTMBatchNetwork {
                 let n = t * b + sequence
                 let offset = n * h
                 // The gates of (t, b), overwritten by dz in place.
-                let gate = ws.gates + n * gateRows
+                let gate = ws.gates + n * gs
                 let activated = ws.activated + offset
                 let previous = t == 0 ? UnsafePointer(ws.zeros) : UnsafePointer(ws.state + offset - stepSize)
                 let dhNext = ws.dhNext + sequence * h
@@ -437,24 +441,28 @@ public final class LSTMBatchNetwork {
                 // dL/dh(t-1) from the recurrence: dz(t) W_h, [B, 4H] x [4H, H].
                 BatchKernels.product(
                     rows: b, columns: h, depth: gateRows,
-                    a: .init(base: ws.gates + t * b * gateRows, rowStride: gateRows, depthStride: 1),
+                    a: .init(base: ws.gates + t * b * gs, rowStride: gs, depthStride: 1),
                     b: weights + x, bStride: rowLength,
                     c: ws.dhNext, cStride: h, start: .zero)
             }
         }
         let gradient = ws.gradient.baseAddress!
-        let dz = ws.gates  // [T B, 4H], n ascending
+        let dz = ws.gates  // [T B, 4H] (rows gs apart), n ascending
+        // dz^T, [4H, T B]: the weight gradient reads each gate row's terms contiguously (read
+        // from dz, 4 KB apart, they defeated the prefetcher).
+        let ns = BatchWorkspace.padded(count)
+        Self.transpose(dz, rows: count, columns: gateRows, stride: gs, into: ws.dzT, stride: ns)
         // dW_h = sum_n dz_n h_n(t-1)^T: [4H, T B] x [T B, H]; hidden slots 0..<T are h(t-1).
         BatchKernels.product(
             rows: gateRows, columns: h, depth: count,
-            a: .init(base: dz, rowStride: 1, depthStride: gateRows),
-            b: ws.hidden, bStride: h,
+            a: .init(base: ws.dzT, rowStride: ns, depthStride: 1),
+            b: ws.hidden, bStride: hs,
             c: gradient + x, cStride: rowLength, start: .zero)
         switch batch.inputs {
         case .dense:
             BatchKernels.product(
                 rows: gateRows, columns: x, depth: count,
-                a: .init(base: dz, rowStride: 1, depthStride: gateRows),
+                a: .init(base: ws.dzT, rowStride: ns, depthStride: 1),
                 b: ws.inputs, bStride: x,
                 c: gradient, cStride: rowLength, start: .zero)
         case .categories:
@@ -465,27 +473,26 @@ public final class LSTMBatchNetwork {
                 let category = ws.categories[n]
                 guard category >= 0 else { continue }
                 let column = gradient + category
-                let dzn = dz + n * gateRows
+                let dzn = dz + n * gs
                 for r in 0..<gateRows {
                     column[r * rowLength] = column[r * rowLength] + dzn[r]
                 }
             }
         }
-        let dBias = gradient + shape.biasRange.lowerBound
-        dBias.update(repeating: 0, count: gateRows)
-        for n in 0..<count {
-            let dzn = dz + n * gateRows
-            for r in 0..<gateRows {
-                dBias[r] = dBias[r] + dzn[r]
-            }
-        }
+        // db[r] = sum_n dz_n[r]: a product with a column of ones keeps the rule (each term is
+        // dz_n[r] * 1, exact) and the blocking.
+        BatchKernels.product(
+            rows: 1, columns: gateRows, depth: count,
+            a: .init(base: ws.ones, rowStride: 0, depthStride: 1),
+            b: dz, bStride: gs,
+            c: gradient + shape.biasRange.lowerBound, cStride: gateRows, start: .zero)
         if !firstCell {
             let dReadout = gradient + shape.readoutRange.lowerBound
             // dWy = sum_n dy_n h_n^T: [K, T B] x [T B, H]; hidden slots 1...T are h(t).
             BatchKernels.product(
                 rows: k, columns: h, depth: count,
                 a: .init(base: ws.dOutputs, rowStride: 1, depthStride: k),
-                b: ws.hidden + stepSize, bStride: h,
+                b: ws.hidden + b * hs, bStride: hs,
                 c: dReadout, cStride: h, start: .zero)
             let dReadoutBias = dReadout + k * h
             dReadoutBias.update(repeating: 0, count: k)
@@ -494,6 +501,35 @@ public final class LSTMBatchNetwork {
                     dReadoutBias[j] = dReadoutBias[j] + ws.dOutputs[n * k + j]
                 }
             }
+        }
+    }
+
+    /// `to[c][r] = from[r][c]` for `r < rows`, `c < columns`, in 8 by 8 blocks.
+    private static func transpose(
+        _ from: UnsafePointer<Double>,
+        rows: Int,
+        columns: Int,
+        stride: Int,
+        into to: UnsafeMutablePointer<Double>,
+        stride toStride: Int
+    ) {
+        var r0 = 0
+        while r0 < rows {
+            let r1 = min(r0 + 8, rows)
+            var c0 = 0
+            while c0 < columns {
+                let c1 = min(c0 + 8, columns)
+                for c in c0..<c1 {
+                    let target = to + c &* toStride
+                    var source = from + (r0 &* stride &+ c)
+                    for r in r0..<r1 {
+                        target[r] = source.pointee
+                        source += stride
+                    }
+                }
+                c0 = c1
+            }
+            r0 = r1
         }
     }
 
@@ -532,7 +568,13 @@ public struct BatchEvaluation: Equatable, Sendable {
 /// The scratch memory of one batched network, sized for its capacities: allocated once, freed
 /// with it. `N = B T` steps at most; step `n = t B + b`.
 private final class BatchWorkspace {
-    /// `[X+H, 4H]`: the fused weights transposed.
+    /// The distance between rows of `4H` gates (``gates``, ``weightsT``) and of `H` hidden
+    /// values (``hidden``): the row length rounded up to an odd number of 64-byte cache lines, so
+    /// that a column of rows does not map to one set of the L1 cache (a 4 KB stride did, and
+    /// halved the speed of the products).
+    let gateStride: Int
+    let hiddenStride: Int
+    /// `[X+H, 4H]` (rows ``gateStride`` apart): the fused weights transposed.
     let weightsT: UnsafeMutablePointer<Double>
     /// `[H, K]`: `Wy` transposed.
     let readoutT: UnsafeMutablePointer<Double>
@@ -540,13 +582,13 @@ private final class BatchWorkspace {
     let inputs: UnsafeMutablePointer<Double>
     /// `[N]`: category inputs, time-major.
     let categories: UnsafeMutablePointer<Int>
-    /// `[N, 4H]`: the gates' pre-activations, then the activated gates, then (backward) `dz`.
+    /// `[N, 4H]` (rows ``gateStride`` apart): the gates' pre-activations, then the activated gates, then (backward) `dz`.
     let gates: UnsafeMutablePointer<Double>
     /// `[N, H]`: the cell state `s`.
     let state: UnsafeMutablePointer<Double>
     /// `[N, H]`: `s` or `tanh(s)`.
     let activated: UnsafeMutablePointer<Double>
-    /// `[T+1, B, H]`: slot 0 is `h(-1) = 0`, slot `t + 1` is `h(t)`.
+    /// `[T+1, B, H]` (rows ``hiddenStride`` apart): slot 0 is `h(-1) = 0`, slot `t + 1` is `h(t)`.
     let hidden: UnsafeMutablePointer<Double>
     /// `[N, K]`: `y`.
     let outputs: UnsafeMutablePointer<Double>
@@ -559,6 +601,10 @@ private final class BatchWorkspace {
     let dsNext: UnsafeMutablePointer<Double>
     /// `[max(H, K)]`, never written.
     let zeros: UnsafeMutablePointer<Double>
+    /// `[N]`, all 1.
+    let ones: UnsafeMutablePointer<Double>
+    /// `[4H, N]` (rows `padded(N)` apart): `dz` transposed.
+    let dzT: UnsafeMutablePointer<Double>
     /// Same layout as ``LSTMParameters/values``.
     let gradient: UnsafeMutableBufferPointer<Double>
 
@@ -568,9 +614,13 @@ private final class BatchWorkspace {
     init(
         inputSize x: Int, hiddenSize h: Int, outputSize k: Int, steps n: Int, batchCapacity b: Int, parameterCount: Int
     ) {
+        gateStride = Self.padded(4 * h)
+        hiddenStride = Self.padded(h)
         let sizes = [
-            (x + h) * 4 * h, h * k, n * x, n * 4 * h, n * h, n * h, n * h + b * h, n * k, n * k, n * h, b * h, b * h,
-            max(h, k), parameterCount,
+            (x + h) * gateStride, h * k, n * x, n * gateStride, n * h, n * h, (n + b) * hiddenStride, n * k, n * k,
+            n * h,
+            b * h, b * h,
+            max(h, k), parameterCount, 4 * h * Self.padded(n), n,
         ]
         storage = .allocate(capacity: sizes.reduce(0, +))
         storage.initialize(repeating: 0)
@@ -595,7 +645,17 @@ private final class BatchWorkspace {
         dsNext = take(sizes[11])
         zeros = take(sizes[12])
         gradient = UnsafeMutableBufferPointer(start: take(sizes[13]), count: parameterCount)
+        dzT = take(sizes[14])
+        ones = take(sizes[15])
+        ones.update(repeating: 1, count: n)
         categories = categoryStorage.baseAddress!
+    }
+
+    /// `length` rounded up to an odd number of 8-double (64-byte) cache lines; never smaller for
+    /// a larger `length`.
+    static func padded(_ length: Int) -> Int {
+        let lines = (length + 7) / 8
+        return 8 * (lines % 2 == 0 ? lines + 1 : lines)
     }
 
     deinit {
