@@ -410,32 +410,17 @@ public final class LSTMBatchNetwork {
                 let dhNext = ws.dhNext + sequence * h
                 let dsNext = ws.dsNext + sequence * h
                 let readoutTerm = ws.dHidden + offset
-                let firstCellTerm = firstCell ? ws.dOutputs[n] : 0
-                for j in 0..<h {
-                    let g = gate[j]
-                    let i = gate[h + j]
-                    let f = gate[2 * h + j]
-                    let o = gate[3 * h + j]
-                    let a = activated[j]
-                    let dhj: Double
-                    if firstCell {
-                        dhj = j == 0 ? dhNext[j] + firstCellTerm : dhNext[j]
-                    } else {
-                        dhj = dhNext[j] + readoutTerm[j]
+                // dL/dh(t) = recurrent part + readout part, in the dhNext slot.
+                if firstCell {
+                    dhNext[0] = dhNext[0] + ws.dOutputs[n]
+                } else {
+                    for j in 0..<h {
+                        dhNext[j] = dhNext[j] + readoutTerm[j]
                     }
-                    let dOut = a * dhj
-                    let dA = o * dhj
-                    var ds = tanhOutput ? (1.0 - a * a) * dA : dA
-                    ds = ds + dsNext[j]
-                    let dg = i * ds
-                    let di = g * ds
-                    let df = previous[j] * ds
-                    gate[j] = (1.0 - g * g) * dg
-                    gate[h + j] = i * (1.0 - i) * di
-                    gate[2 * h + j] = f * (1.0 - f) * df
-                    gate[3 * h + j] = o * (1.0 - o) * dOut
-                    dsNext[j] = ds * f
                 }
+                Self.cellGradient(
+                    gate: gate, hiddenSize: h, activated: activated, previous: previous, dh: UnsafePointer(dhNext),
+                    dsNext: dsNext, tanhOutput: tanhOutput)
             }
             if t > 0 {
                 // dL/dh(t-1) from the recurrence: dz(t) W_h, [B, 4H] x [4H, H].
@@ -501,6 +486,72 @@ public final class LSTMBatchNetwork {
                     dReadoutBias[j] = dReadoutBias[j] + ws.dOutputs[n * k + j]
                 }
             }
+        }
+    }
+
+    /// The cell's local derivatives for one (sequence, step): `dz` over the activated gates in
+    /// place (`[4H]`), and `dL/ds(t-1)` through the forget gate over `dsNext` (`[H]`).
+    ///
+    /// Four cells at a time in SIMD lanes, then the tail one by one, with the same operations in
+    /// the same order per cell (those of ``LSTMNetwork``'s backward pass).
+    @inline(__always)
+    private static func cellGradient(
+        gate: UnsafeMutablePointer<Double>,
+        hiddenSize h: Int,
+        activated: UnsafePointer<Double>,
+        previous: UnsafePointer<Double>,
+        dh: UnsafePointer<Double>,
+        dsNext: UnsafeMutablePointer<Double>,
+        tanhOutput: Bool
+    ) {
+        typealias Quad = SIMD4<Double>
+        func load(_ p: UnsafePointer<Double>) -> Quad { UnsafeRawPointer(p).loadUnaligned(as: Quad.self) }
+        func store(_ v: Quad, _ p: UnsafeMutablePointer<Double>) {
+            UnsafeMutableRawPointer(p).storeBytes(of: v, as: Quad.self)
+        }
+        let one = Quad(repeating: 1)
+        var j = 0
+        while j + 4 <= h {
+            let g = load(gate + j)
+            let i = load(gate + h + j)
+            let f = load(gate + 2 * h + j)
+            let o = load(gate + 3 * h + j)
+            let a = load(activated + j)
+            let dhj = load(dh + j)
+            let dOut = a * dhj
+            let dA = o * dhj
+            var ds = tanhOutput ? (one - a * a) * dA : dA
+            ds = ds + load(dsNext + j)
+            let dg = i * ds
+            let di = g * ds
+            let df = load(previous + j) * ds
+            store((one - g * g) * dg, gate + j)
+            store(i * (one - i) * di, gate + h + j)
+            store(f * (one - f) * df, gate + 2 * h + j)
+            store(o * (one - o) * dOut, gate + 3 * h + j)
+            store(ds * f, dsNext + j)
+            j += 4
+        }
+        while j < h {
+            let g = gate[j]
+            let i = gate[h + j]
+            let f = gate[2 * h + j]
+            let o = gate[3 * h + j]
+            let a = activated[j]
+            let dhj = dh[j]
+            let dOut = a * dhj
+            let dA = o * dhj
+            var ds = tanhOutput ? (1.0 - a * a) * dA : dA
+            ds = ds + dsNext[j]
+            let dg = i * ds
+            let di = g * ds
+            let df = previous[j] * ds
+            gate[j] = (1.0 - g * g) * dg
+            gate[h + j] = i * (1.0 - i) * di
+            gate[2 * h + j] = f * (1.0 - f) * df
+            gate[3 * h + j] = o * (1.0 - o) * dOut
+            dsNext[j] = ds * f
+            j += 1
         }
     }
 
