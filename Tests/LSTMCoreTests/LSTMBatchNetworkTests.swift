@@ -250,6 +250,26 @@ import Testing
         #expect(losses[59] < losses[0] / 20)
     }
 
+    @Test func oneSequenceBatchesFollowLSTMNetworkOnTheReferenceProblem() {
+        // X=50, H=100, T=4, SGD 0.1, 10 iterations (more would be slow in a debug build; over 100
+        // the two orders drift apart chaotically, to 3.5e-8 for tanh, as the NumPy reference does).
+        let (parameters, data) = ReferenceProblem.make()
+        let reference = LSTMNetwork(parameters: parameters, trainingSet: data).train(iterations: 10)
+        let network = LSTMBatchNetwork(parameters: parameters, batchCapacity: 1, sequenceCapacity: 4)
+        let batch = SequenceBatch(data)
+        let relative = zip((0..<10).map { _ in network.step(batch) }, reference).map { abs($0 - $1) / abs($1) }
+        print("reference problem, B=1 batched vs LSTMNetwork: max relative difference \(relative.max()!) over 10")
+        #expect(relative.max()! <= 1e-12)
+    }
+
+    @Test func aBatchBeyondTheCapacityStops() async {
+        await #expect(processExitsWith: .failure) {
+            let c = BatchCase(
+                loss: .mse, outputs: 3, batchSize: 2, masked: false, cellOutput: .tanh, categories: false)
+            c.network().step(c.batch(size: 3))
+        }
+    }
+
     @Test func aSmallerLastBatchGivesTheBitsOfANetworkSizedForIt() {
         let c = BatchCase(loss: .mse, outputs: 3, batchSize: 5, masked: true, cellOutput: .tanh, categories: false)
         let small = c.batch(size: 3)
