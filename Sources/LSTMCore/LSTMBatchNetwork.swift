@@ -608,7 +608,7 @@ public struct BatchEvaluation: Equatable, Sendable {
     /// The loss of the batch.
     public var loss: Double
     /// The fraction of scored pairs whose largest output (the first of equal ones) is their
-    /// label, for `cross-entropy`; `nil` otherwise.
+    /// label, for `cross-entropy` (0 when no pair is scored); `nil` otherwise.
     public var accuracy: Double?
     /// `n`, the number of scored (sequence, step) pairs.
     public var scoredSteps: Int

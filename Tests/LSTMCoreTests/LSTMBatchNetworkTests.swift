@@ -289,6 +289,22 @@ import Testing
         #expect(large.lossAndGradient(short.batch()).loss.isFinite)
     }
 
+    @Test func clippingScalesTheGradientToTheNorm() {
+        let c = BatchCase(loss: .mse, outputs: 3, batchSize: 5, masked: true, cellOutput: .tanh, categories: true)
+        let gradient = c.network().lossAndGradient(c.batch()).gradient.values
+        let norm = gradient.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        let clipped = c.network(optimizer: SGD(learningRate: 1), clip: norm / 4)
+        let before = clipped.parameters.values
+        clipped.step(c.batch())
+        let moved = zip(before, clipped.parameters.values).map { $0 - $1 }
+        #expect(abs(moved.reduce(0) { $0 + $1 * $1 }.squareRoot() - norm / 4) < 1e-12 * norm)
+        let unclipped = c.network(optimizer: SGD(learningRate: 1), clip: norm * 2)
+        let plain = c.network(optimizer: SGD(learningRate: 1))
+        unclipped.step(c.batch())
+        plain.step(c.batch())
+        #expect(unclipped.parameters == plain.parameters)
+    }
+
     static func trainGolden() -> (losses: [Double], values: [Double]) {
         let c = BatchCase(
             loss: .crossEntropy, outputs: 3, batchSize: 7, masked: true, cellOutput: .tanh, categories: false,
