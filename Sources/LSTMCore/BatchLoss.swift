@@ -68,11 +68,14 @@ public enum BatchLoss: String, CaseIterable, Sendable, Codable {
             for j in 1..<max(1, outputs) where output[j] > largest {
                 largest = output[j]
             }
+            for j in 0..<outputs {
+                dOutput[j] = output[j] - largest
+            }
+            // The array form: the scalar function's bits, eight lanes at a time.
+            DeterministicMath.exp(UnsafeMutableBufferPointer(start: dOutput, count: outputs))
             var total = 0.0
             for j in 0..<outputs {
-                let e = DeterministicMath.exp(output[j] - largest)
-                dOutput[j] = e
-                total = total + e
+                total = total + dOutput[j]
             }
             for j in 0..<outputs {
                 let probability = dOutput[j] / total

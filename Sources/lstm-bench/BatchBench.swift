@@ -85,6 +85,47 @@ enum BatchBench {
         }
     }
 
+    /// The char-lm shape of issue 14 (one-hot inputs, a softmax readout): `K = X = 96`
+    /// categories, `T = 50`, `H = 128`, `B = 16`, Adam 3e-3, clip 5, random text. The input
+    /// projection is a gather (no FLOPs); the products are the recurrent ones above with `X = 0`
+    /// plus the readout's three, `3·2·K·H·T·B` (forward, `dL/dh`, `dWy`): 369.4 MFLOP.
+    static func charLanguageModel(quick: Bool) -> [String: Any] {
+        let (steps, hidden, vocabulary, batch) = (50, 128, 96, 16)
+        var generator = Xoshiro256StarStar(seed: 15)
+        let batches = (0..<4).map { _ in
+            let text = (0..<(batch * (steps + 1))).map { _ in generator.nextInt(below: vocabulary) }
+            var inputs: [Int] = []
+            var labels: [Int] = []
+            for b in 0..<batch {
+                let start = b * (steps + 1)
+                inputs += text[start..<(start + steps)]
+                labels += text[(start + 1)...(start + steps)]
+            }
+            return SequenceBatch(
+                batchSize: batch, sequenceLength: steps, inputSize: vocabulary, inputs: .categories(inputs),
+                targets: .labels(labels))
+        }
+        let parameters = LSTMParameters.random(
+            inputSize: vocabulary, hiddenSize: hidden, readoutSize: vocabulary * (hidden + 1), initScale: 0.05,
+            using: &generator)
+        let network = LSTMBatchNetwork(
+            parameters: parameters, outputSize: vocabulary, cellOutput: .tanh, loss: .crossEntropy,
+            optimizer: Adam(learningRate: 3e-3), gradientClipNorm: 5, batchCapacity: batch, sequenceCapacity: steps)
+        for k in 0..<2 { network.step(batches[k % 4]) }  // warm-up
+        let rows = Double(4 * hidden)
+        let pairs = Double(steps * batch)
+        let flops =
+            2 * rows * Double(hidden) * Double(steps - 1) * Double(batch) * 2 + 2 * rows * Double(hidden) * pairs
+            + 3 * 2 * Double(vocabulary * hidden) * pairs
+        print(
+            "\n== minibatch: char-lm shape T=\(steps), H=\(hidden), K=X=\(vocabulary) one-hot, B=\(batch), Adam 3e-3, clip 5 =="
+        )
+        let times = (0..<(quick ? 10 : 40)).map { k in measure { network.step(batches[k % 4]) } }
+        var record = line("batched     ", times, flops: flops)
+        record["mflop_per_iteration"] = flops / 1e6
+        return record
+    }
+
     /// FNV-1a over the bit patterns: a short name for a loss curve and its final weights.
     static func digest(_ values: [Double]) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
@@ -154,6 +195,7 @@ enum BatchBench {
                 format:
                     "ratio       : batched %.1fx faster (CPU time); %.1f MFLOP an iteration (formula in BatchBench)",
                 cpuRatio, flops / 1e6))
+        record["char_lm"] = charLanguageModel(quick: quick)
         record["batched"] = new
         record["per_sequence"] = old
         record["speedup_cpu"] = cpuRatio
