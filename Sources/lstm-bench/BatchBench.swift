@@ -90,6 +90,17 @@ enum BatchBench {
     /// projection is a gather (no FLOPs); the products are the recurrent ones above with `X = 0`
     /// plus the readout's three, `3·2·K·H·T·B` (forward, `dL/dh`, `dWy`): 369.4 MFLOP.
     static func charLanguageModel(quick: Bool) -> [String: Any] {
+        let (network, batches, flops) = charLanguageModelSetup()
+        print("\n== minibatch: char-lm shape T=50, H=128, K=X=96 one-hot, B=16, Adam 3e-3, clip 5 ==")
+        for k in 0..<2 { network.step(batches[k % 4]) }  // warm-up
+        let times = (0..<(quick ? 10 : 40)).map { k in measure { network.step(batches[k % 4]) } }
+        var record = line("batched     ", times, flops: flops)
+        record["mflop_per_iteration"] = flops / 1e6
+        return record
+    }
+
+    /// The char-lm network from its initial parameters, four batches, and the FLOPs of an iteration.
+    static func charLanguageModelSetup() -> (LSTMBatchNetwork, [SequenceBatch], Double) {
         let (steps, hidden, vocabulary, batch) = (50, 128, 96, 16)
         var generator = Xoshiro256StarStar(seed: 15)
         let batches = (0..<4).map { _ in
@@ -111,19 +122,12 @@ enum BatchBench {
         let network = LSTMBatchNetwork(
             parameters: parameters, outputSize: vocabulary, cellOutput: .tanh, loss: .crossEntropy,
             optimizer: Adam(learningRate: 3e-3), gradientClipNorm: 5, batchCapacity: batch, sequenceCapacity: steps)
-        for k in 0..<2 { network.step(batches[k % 4]) }  // warm-up
         let rows = Double(4 * hidden)
         let pairs = Double(steps * batch)
         let flops =
             2 * rows * Double(hidden) * Double(steps - 1) * Double(batch) * 2 + 2 * rows * Double(hidden) * pairs
             + 3 * 2 * Double(vocabulary * hidden) * pairs
-        print(
-            "\n== minibatch: char-lm shape T=\(steps), H=\(hidden), K=X=\(vocabulary) one-hot, B=\(batch), Adam 3e-3, clip 5 =="
-        )
-        let times = (0..<(quick ? 10 : 40)).map { k in measure { network.step(batches[k % 4]) } }
-        var record = line("batched     ", times, flops: flops)
-        record["mflop_per_iteration"] = flops / 1e6
-        return record
+        return (network, batches, flops)
     }
 
     /// FNV-1a over the bit patterns: a short name for a loss curve and its final weights.
@@ -168,7 +172,12 @@ enum BatchBench {
             "losses \(digest(curve)), weights \(digest(check.parameters.values)), "
             + "last loss \(String(curve[7].bitPattern, radix: 16)) (\(curve[7]))"
         print("bits  : \(bits)")
-        var record: [String: Any] = ["bits": bits]
+        // And the char-lm shape's (category inputs, cross-entropy, Adam): 4 iterations.
+        let (language, text, _) = charLanguageModelSetup()
+        let textCurve = (0..<4).map { language.step(text[$0]) }
+        let textBits = "char-lm losses \(digest(textCurve)), weights \(digest(language.parameters.values))"
+        print("bits  : \(textBits)")
+        var record: [String: Any] = ["bits": bits, "char_lm_bits": textBits]
         if bitsOnly { return record }
 
         let flops = flops(hidden: hidden, input: input, steps: steps, batch: batch)
