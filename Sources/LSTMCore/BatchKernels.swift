@@ -10,7 +10,8 @@
 /// > sum rounded once (a plain IEEE multiply then a plain IEEE add, never a fused multiply-add).
 ///
 /// Lanes hold different `j`, never different `p`, so no result depends on the vector width, the
-/// register tile (4 rows by 8 columns, then 1 by 8, 1 by 4 and 4 by 1 tails), the cache blocking
+/// register tile (4 rows by 8 columns, 1 by 32 for fewer than four rows, then 1 by 8, 1 by 4
+/// and 4 by 1 tails), the cache blocking
 /// over `p` (the running sums are stored and reloaded between depth blocks, which changes no bit)
 /// or the order in which tiles are computed. A debug build, a release build and a build for
 /// another instruction set give the same bits; a test checks the product against the plain
@@ -105,6 +106,17 @@ enum BatchKernels {
     ) {
         let fullRows = rows - rows % 4
         var j = 0
+        // Fewer than four rows (a bias, a narrow input's gradient): wide single-row tiles, so
+        // that eight running sums hide the latency of the adds.
+        while rows < 4 && j + 32 <= columns {
+            let startJ = start.offset(by: j)
+            for i in 0..<rows {
+                tile1x32(
+                    depth: depth, a: a.base + i * a.rowStride, aDepth: a.depthStride,
+                    b: b + j, bStride: bStride, c: c + i * cStride + j, start: startJ)
+            }
+            j += 32
+        }
         while j + 8 <= columns {
             let startJ = start.offset(by: j)
             var i = 0
@@ -230,6 +242,50 @@ enum BatchKernels {
         store(s21, to: c2 + 4)
         store(s30, to: c3)
         store(s31, to: c3 + 4)
+    }
+
+    /// One row by 32 columns: eight four-lane running sums.
+    @inline(__always)
+    private static func tile1x32(
+        depth: Int,
+        a: UnsafePointer<Double>,
+        aDepth: Int,
+        b: UnsafePointer<Double>,
+        bStride: Int,
+        c: UnsafeMutablePointer<Double>,
+        start: Start
+    ) {
+        var s0 = initial(start, c, 0)
+        var s1 = initial(start, c, 4)
+        var s2 = initial(start, c, 8)
+        var s3 = initial(start, c, 12)
+        var s4 = initial(start, c, 16)
+        var s5 = initial(start, c, 20)
+        var s6 = initial(start, c, 24)
+        var s7 = initial(start, c, 28)
+        var ap = a
+        var bp = b
+        for _ in 0..<depth {
+            let x = Quad(repeating: ap.pointee)
+            s0 = s0 + x * load(bp)
+            s1 = s1 + x * load(bp + 4)
+            s2 = s2 + x * load(bp + 8)
+            s3 = s3 + x * load(bp + 12)
+            s4 = s4 + x * load(bp + 16)
+            s5 = s5 + x * load(bp + 20)
+            s6 = s6 + x * load(bp + 24)
+            s7 = s7 + x * load(bp + 28)
+            ap += aDepth
+            bp += bStride
+        }
+        store(s0, to: c)
+        store(s1, to: c + 4)
+        store(s2, to: c + 8)
+        store(s3, to: c + 12)
+        store(s4, to: c + 16)
+        store(s5, to: c + 20)
+        store(s6, to: c + 24)
+        store(s7, to: c + 28)
     }
 
     /// One row by eight columns.

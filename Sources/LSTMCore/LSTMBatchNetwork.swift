@@ -445,11 +445,18 @@ public final class LSTMBatchNetwork {
             c: gradient + x, cStride: rowLength, start: .zero)
         switch batch.inputs {
         case .dense:
+            // dW_x^T = sum_n x_n dz_n^T: [X, T B] x [T B, 4H] (a narrow X gets wide tiles this
+            // way round), then into the first X columns of each row.
             BatchKernels.product(
-                rows: gateRows, columns: x, depth: count,
-                a: .init(base: ws.dzT, rowStride: ns, depthStride: 1),
-                b: ws.inputs, bStride: x,
-                c: gradient, cStride: rowLength, start: .zero)
+                rows: x, columns: gateRows, depth: count,
+                a: .init(base: ws.inputs, rowStride: 1, depthStride: x),
+                b: dz, bStride: gs,
+                c: ws.inputGradientT, cStride: gs, start: .zero)
+            for r in 0..<gateRows {
+                for c in 0..<x {
+                    gradient[r * rowLength + c] = ws.inputGradientT[c * gs + r]
+                }
+            }
         case .categories:
             for r in 0..<gateRows {
                 (gradient + r * rowLength).update(repeating: 0, count: x)
@@ -654,6 +661,8 @@ private final class BatchWorkspace {
     let zeros: UnsafeMutablePointer<Double>
     /// `[N]`, all 1.
     let ones: UnsafeMutablePointer<Double>
+    /// `[X, 4H]` (rows ``gateStride`` apart): the gradient of `W_x`, transposed.
+    let inputGradientT: UnsafeMutablePointer<Double>
     /// `[4H, N]` (rows `padded(N)` apart): `dz` transposed.
     let dzT: UnsafeMutablePointer<Double>
     /// Same layout as ``LSTMParameters/values``.
@@ -671,7 +680,7 @@ private final class BatchWorkspace {
             (x + h) * gateStride, h * k, n * x, n * gateStride, n * h, n * h, (n + b) * hiddenStride, n * k, n * k,
             n * h,
             b * h, b * h,
-            max(h, k), parameterCount, 4 * h * Self.padded(n), n,
+            max(h, k), parameterCount, 4 * h * Self.padded(n), n, x * gateStride,
         ]
         storage = .allocate(capacity: sizes.reduce(0, +))
         storage.initialize(repeating: 0)
@@ -698,6 +707,7 @@ private final class BatchWorkspace {
         gradient = UnsafeMutableBufferPointer(start: take(sizes[13]), count: parameterCount)
         dzT = take(sizes[14])
         ones = take(sizes[15])
+        inputGradientT = take(sizes[16])
         ones.update(repeating: 1, count: n)
         categories = categoryStorage.baseAddress!
     }

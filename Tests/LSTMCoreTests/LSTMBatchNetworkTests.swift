@@ -11,11 +11,12 @@ import Testing
         var testDescription: String { "\(rows)x\(columns), depth \(depth)" }
     }
 
-    // Every tile and tail (6x8, 1x8, 1x4, 4x1, 1x1) and a depth past one depth block (256).
+    // Every tile and tail (4x8, 1x32, 1x8, 1x4, 4x1, 1x1) and depths past one depth block (256).
     static let shapes = [
         Shape(rows: 1, columns: 1, depth: 1), Shape(rows: 6, columns: 8, depth: 5),
         Shape(rows: 13, columns: 19, depth: 7),
         Shape(rows: 7, columns: 13, depth: 300), Shape(rows: 20, columns: 36, depth: 9),
+        Shape(rows: 2, columns: 75, depth: 260),
         Shape(rows: 5, columns: 3, depth: 0),
     ]
 
