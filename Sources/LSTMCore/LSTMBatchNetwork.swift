@@ -20,14 +20,16 @@
 /// adds its terms one at a time in ascending order of the summed index, one rounding a multiply
 /// and one an add. Concretely, with `n = t B + b` the index of step `t` of sequence `b`:
 ///
-/// - `z(t)[b][r] = b[r] + W[r,0] x[0] + ... + W[r,X-1] x[X-1] + W[r,X] h[0] + ... + W[r,X+H-1] h[H-1]`,
-///   left to right (a category input adds the one column `W[r, c]`; `h(-1)` adds nothing);
+/// - `z[r] = bias[r] + W[r,0] x[0] + ... + W[r,X-1] x[X-1] + W[r,X] h[0] + ... + W[r,X+H-1] h[H-1]`
+///   for each (sequence, step), `x = x(t)`, `h = h(t-1)`, left to right (a category input adds
+///   the one column `W[r, c]`; at `t = 0` the `h` terms are not added);
 /// - `y[b][j] = by[j] + Wy[j,0] h[0] + ... + Wy[j,H-1] h[H-1]`, left to right;
 /// - the loss: a running sum from 0 over sequences `b` ascending, then steps `t` ascending, of
 ///   each scored pair's term (for `mse`, the pair's `K` terms summed from 0, `j` ascending);
 /// - `dL/dh(t) = (W[0,X+k] dz(t+1)[0] + ... + W[4H-1,X+k] dz(t+1)[4H-1]) + (Wy[0,k] dy[0] + ... +
-///   Wy[K-1,k] dy[K-1])`, each bracket from 0 (for `h0-squared` the second bracket is `dy` at
-///   `k = 0`), then the cell's local derivatives as in ``LSTMNetwork``;
+///   Wy[K-1,k] dy[K-1])`, each bracket from 0 (the first is 0 at the last step; for
+///   `h0-squared` the second is `dy` at `k = 0` and nothing elsewhere), then the cell's local
+///   derivatives with ``LSTMNetwork``'s formulas;
 /// - `dW[r,c] = sum_n dz_n[r] xc_n[c]`, `db[r] = sum_n dz_n[r]`, `dWy[j,k] = sum_n dy_n[j] h_n[k]`
 ///   and `dby[j] = sum_n dy_n[j]`, each from 0 with `n` ascending (steps ascending, then
 ///   sequences within a step); a category input adds only its nonzero terms, in the same order;
