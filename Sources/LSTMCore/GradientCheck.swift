@@ -33,8 +33,32 @@ public struct GradientCheck: Sendable {
     ///
     /// The network's parameters are not changed.
     public func run(on network: LSTMNetwork, limit: Int? = nil) -> [GroupResult] {
-        let parameters = network.parameters
-        let analytic = network.lossAndGradient().gradient.values
+        run(
+            parameters: network.parameters,
+            analytic: network.lossAndGradient().gradient.values,
+            limit: limit,
+            loss: network.loss(at:)
+        )
+    }
+
+    /// Checks the gradient of `network`'s loss on `batch`, as ``run(on:limit:)`` does.
+    ///
+    /// The network's parameters are not changed.
+    public func run(on network: LSTMBatchNetwork, batch: SequenceBatch, limit: Int? = nil) -> [GroupResult] {
+        run(
+            parameters: network.parameters,
+            analytic: network.lossAndGradient(batch).gradient.values,
+            limit: limit,
+            loss: { network.loss(at: $0, on: batch) }
+        )
+    }
+
+    private func run(
+        parameters: LSTMParameters,
+        analytic: [Double],
+        limit: Int?,
+        loss networkLoss: (LSTMParameters) -> Double
+    ) -> [GroupResult] {
         var probe = parameters
         let groups = [
             ("weights", parameters.weightRange), ("bias", parameters.biasRange), ("readout", parameters.readoutRange),
@@ -47,7 +71,7 @@ public struct GradientCheck: Sendable {
                 let original = probe.values[index]
                 func loss(at offset: Double) -> Double {
                     probe.values[index] = original + offset
-                    return network.loss(at: probe)
+                    return networkLoss(probe)
                 }
                 let numeric =
                     (-loss(at: 2 * step) + 8 * loss(at: step) - 8 * loss(at: -step) + loss(at: -2 * step)) / (12 * step)

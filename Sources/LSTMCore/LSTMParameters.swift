@@ -108,6 +108,38 @@ public struct LSTMParameters: Equatable, Sendable {
         return parameters
     }
 
+    /// Parameters drawn uniform in [-`initScale`, `initScale`), with `forgetBias` added to the
+    /// forget gate's bias.
+    ///
+    /// The draws are those of ``random(inputSize:hiddenSize:readoutSize:scale:using:)`` with
+    /// `scale = 2 initScale` (an exact doubling), so the default `initScale` of 0.05 gives today's
+    /// values bit for bit; then, when `forgetBias` is not zero, `bias_f[j] = bias_f[j] + forgetBias`
+    /// for every cell `j`.
+    @inlinable
+    public static func random(
+        inputSize: Int,
+        hiddenSize: Int,
+        readoutSize: Int = 0,
+        initScale: Double,
+        forgetBias: Double = 0,
+        using generator: inout some RandomNumberGenerator
+    ) -> LSTMParameters {
+        var parameters = random(
+            inputSize: inputSize,
+            hiddenSize: hiddenSize,
+            readoutSize: readoutSize,
+            scale: 2 * initScale,
+            using: &generator
+        )
+        if forgetBias != 0 {
+            let start = parameters.biasRange.lowerBound + Gate.f.rawValue * hiddenSize
+            for index in start..<(start + hiddenSize) {
+                parameters.values[index] = parameters.values[index] + forgetBias
+            }
+        }
+        return parameters
+    }
+
     /// The rows of one gate, `[H][X+H]`.
     public func gateWeights(_ gate: Gate) -> [[Double]] {
         (0..<hiddenSize).map { row in

@@ -187,3 +187,58 @@ public struct Adam: Optimizer {
         }
     }
 }
+
+/// RMSProp (Tieleman and Hinton, 2012, in PyTorch's convention without momentum or centring):
+/// `v ← decay v + (1 − decay) g²`, `θ ← θ − η g / (sqrt(v) + ε)`, with `v` zero at the start.
+///
+/// Each parameter's update is evaluated exactly as `v = decay * v + (1 - decay) * (g * g)` and
+/// `θ = θ - (η * g) / (v.squareRoot() + ε)`, every operation a correctly rounded IEEE one.
+public struct RMSProp: Optimizer {
+    /// `η`.
+    public var learningRate: Double
+    /// The decay of the running mean of squared gradients.
+    public var decay: Double
+    /// `ε`.
+    public var epsilon: Double
+    private var meanSquare: [Double] = []
+
+    /// Creates the optimizer; the defaults are those of issue 13 (and of Keras).
+    public init(learningRate: Double, decay: Double = 0.9, epsilon: Double = 1e-8) {
+        self.learningRate = learningRate
+        self.decay = decay
+        self.epsilon = epsilon
+    }
+
+    /// `rmsprop`.
+    public var name: String { "rmsprop" }
+
+    /// `nil`: RMSProp keeps state.
+    public var plainStepSize: Double? { nil }
+
+    /// `v`, the running mean of squared gradients, once the first update ran.
+    public var state: [String: [Double]] { meanSquare.isEmpty ? [:] : ["v": meanSquare] }
+
+    /// Restores `v`.
+    public mutating func restore(_ state: [String: [Double]]) -> Bool {
+        guard state.keys.allSatisfy({ $0 == "v" }) else { return false }
+        meanSquare = state["v"] ?? []
+        return true
+    }
+
+    /// One RMSProp step.
+    public mutating func update(_ parameters: UnsafeMutableBufferPointer<Double>, gradient: UnsafeBufferPointer<Double>)
+    {
+        if meanSquare.count != parameters.count {
+            meanSquare = Array(repeating: 0, count: parameters.count)
+        }
+        let (rho, eps, rate) = (decay, epsilon, learningRate)
+        let complement = 1.0 - rho
+        meanSquare.withUnsafeMutableBufferPointer { v in
+            for k in 0..<parameters.count {
+                let g = gradient[k]
+                v[k] = rho * v[k] + complement * (g * g)
+                parameters[k] = parameters[k] - rate * g / (v[k].squareRoot() + eps)
+            }
+        }
+    }
+}

@@ -7,6 +7,7 @@ import RunnerEngine
 //
 //   lstm-bench [--reference PATH/lstm_numpy.py] [--output results/bench.json] [--flags "..."]
 //              [--sweep experiments/seed-sweep.json] [--quick] [--report-only] [--sweep-only] [--keep-report-db DIR]
+//              [--batch-only [--bits-only]]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 @MainActor func option(_ name: String) -> String? {
@@ -25,6 +26,11 @@ print(
 
 if arguments.contains("--sweep-only") {
     record["sweep"] = SweepBench.run(specPath: option("--sweep") ?? "experiments/seed-sweep.json", quick: quick)
+    Bench.write(record, to: outputPath)
+    exit(0)
+}
+if arguments.contains("--batch-only") {
+    record["minibatch"] = BatchBench.run(quick: quick, bitsOnly: arguments.contains("--bits-only"))
     Bench.write(record, to: outputPath)
     exit(0)
 }
@@ -146,6 +152,10 @@ for hidden in hiddenSizes {
     print(line)
 }
 record["scaling"] = scaling
+
+// MARK: - Minibatch
+
+record["minibatch"] = BatchBench.run(quick: quick)
 
 // MARK: - Sweep
 

@@ -1,0 +1,405 @@
+/// The matrix product behind every large operation of ``LSTMBatchNetwork``, register-blocked
+/// and cache-blocked, on raw pointers, with explicit SIMD accumulators.
+///
+/// One product, `C[i][j] = start[i][j] + sum_p A[i][p] * B[p][j]`, serves the input projection,
+/// the recurrent step, the backward step, the readout and every gradient; the callers differ only
+/// in strides. Its summation order is the contract of the batched path:
+///
+/// > Each output element starts from its start value (zero, its current value, or a start row)
+/// > and adds its terms `A[i][p] * B[p][j]` one at a time, `p` ascending, each product and each
+/// > sum rounded once (a plain IEEE multiply then a plain IEEE add, never a fused multiply-add).
+///
+/// Lanes hold different `j`, never different `p`, so no result depends on the vector width, the
+/// register tile (4 rows by 8 columns, 1 by 32 for fewer than four rows, then 1 by 8, 1 by 4
+/// and 4 by 1 tails), the cache blocking
+/// over `p` (the running sums are stored and reloaded between depth blocks, which changes no bit)
+/// or the order in which tiles are computed. A debug build, a release build and a build for
+/// another instruction set give the same bits; a test checks the product against the plain
+/// triple loop bit for bit.
+enum BatchKernels {
+    typealias Quad = SIMD4<Double>
+
+    /// How many terms of the depth are summed before a tile's running sums go back to memory:
+    /// a 256-row panel of `B` (8 columns, 16 KB) stays in the L1 cache while it serves every
+    /// row block of `A`.
+    static let depthBlock = 256
+
+    /// What an output element starts from before its terms are added.
+    enum Start {
+        /// `0`.
+        case zero
+        /// Its current value in `C` (accumulate).
+        case current
+        /// `row[j]`, the same for every row `i` (a bias).
+        case row(UnsafePointer<Double>)
+    }
+
+    /// A matrix read through strides: element `(i, p)` at `base[i * rowStride + p * depthStride]`.
+    struct Strided {
+        var base: UnsafePointer<Double>
+        var rowStride: Int
+        var depthStride: Int
+    }
+
+    @inline(__always)
+    static func load(_ pointer: UnsafePointer<Double>) -> Quad {
+        UnsafeRawPointer(pointer).loadUnaligned(as: Quad.self)
+    }
+
+    @inline(__always)
+    static func store(_ value: Quad, to pointer: UnsafeMutablePointer<Double>) {
+        UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: Quad.self)
+    }
+
+    /// `C[i][j] = start + sum_{p < depth} A[i][p] * B[p][j]` for `i < rows`, `j < columns`, in the
+    /// order the type documents.
+    ///
+    /// - Parameters:
+    ///   - rows: the rows of `C` and `A`.
+    ///   - columns: the columns of `C` and `B`.
+    ///   - depth: the summed dimension.
+    ///   - a: `A`, `[rows, depth]` through its strides.
+    ///   - b: `B`, `[depth, columns]`, element `(p, j)` at `b[p * bStride + j]`.
+    ///   - bStride: the distance between rows of `B`.
+    ///   - c: `C`, `[rows, columns]`, element `(i, j)` at `c[i * cStride + j]`; may not overlap
+    ///     `A` or `B`.
+    ///   - cStride: the distance between rows of `C`.
+    ///   - start: what each element starts from.
+    /// - Complexity: `rows * columns * depth` multiplies and adds.
+    static func product(
+        rows: Int,
+        columns: Int,
+        depth: Int,
+        a: Strided,
+        b: UnsafePointer<Double>,
+        bStride: Int,
+        c: UnsafeMutablePointer<Double>,
+        cStride: Int,
+        start: Start
+    ) {
+        guard rows > 0, columns > 0 else { return }
+        var p0 = 0
+        repeat {
+            let count = min(depthBlock, depth - p0)
+            let blockStart: Start = p0 == 0 ? start : .current
+            let aBlock = Strided(base: a.base + p0 * a.depthStride, rowStride: a.rowStride, depthStride: a.depthStride)
+            block(
+                rows: rows, columns: columns, depth: count, a: aBlock, b: b + p0 * bStride, bStride: bStride, c: c,
+                cStride: cStride, start: blockStart)
+            p0 += depthBlock
+        } while p0 < depth
+    }
+
+    /// One depth block of ``product(rows:columns:depth:a:b:bStride:c:cStride:start:)``: column
+    /// panels of 8 outside, row blocks of 4 inside, so each panel of `B` is reused from the L1
+    /// cache by every row block.
+    private static func block(
+        rows: Int,
+        columns: Int,
+        depth: Int,
+        a: Strided,
+        b: UnsafePointer<Double>,
+        bStride: Int,
+        c: UnsafeMutablePointer<Double>,
+        cStride: Int,
+        start: Start
+    ) {
+        let fullRows = rows - rows % 4
+        var j = 0
+        // Fewer than four rows (a bias, a narrow input's gradient): wide single-row tiles, so
+        // that eight running sums hide the latency of the adds.
+        while rows < 4 && j + 32 <= columns {
+            let startJ = start.offset(by: j)
+            for i in 0..<rows {
+                tile1x32(
+                    depth: depth, a: a.base + i * a.rowStride, aDepth: a.depthStride,
+                    b: b + j, bStride: bStride, c: c + i * cStride + j, start: startJ)
+            }
+            j += 32
+        }
+        while j + 8 <= columns {
+            let startJ = start.offset(by: j)
+            var i = 0
+            while i < fullRows {
+                tile4x8(
+                    depth: depth, a: a.base + i * a.rowStride, aRow: a.rowStride, aDepth: a.depthStride,
+                    b: b + j, bStride: bStride, c: c + i * cStride + j, cStride: cStride, start: startJ)
+                i += 4
+            }
+            while i < rows {
+                tile1x8(
+                    depth: depth, a: a.base + i * a.rowStride, aDepth: a.depthStride,
+                    b: b + j, bStride: bStride, c: c + i * cStride + j, start: startJ)
+                i += 1
+            }
+            j += 8
+        }
+        while j + 4 <= columns {
+            let startJ = start.offset(by: j)
+            for i in 0..<rows {
+                tile1x4(
+                    depth: depth, a: a.base + i * a.rowStride, aDepth: a.depthStride,
+                    b: b + j, bStride: bStride, c: c + i * cStride + j, start: startJ)
+            }
+            j += 4
+        }
+        while j < columns {
+            let startJ = start.offset(by: j)
+            let fourRows = rows - rows % 4
+            var i = 0
+            while i < fourRows {
+                tile4x1(
+                    depth: depth, a: a.base + i * a.rowStride, aRow: a.rowStride, aDepth: a.depthStride,
+                    b: b + j, bStride: bStride, c: c + i * cStride + j, cStride: cStride, start: startJ)
+                i += 4
+            }
+            while i < rows {
+                tile1x1(
+                    depth: depth, a: a.base + i * a.rowStride, aDepth: a.depthStride,
+                    b: b + j, bStride: bStride, c: c + i * cStride + j, start: startJ)
+                i += 1
+            }
+            j += 1
+        }
+    }
+
+    // MARK: - Tiles
+
+    /// The start values of four consecutive outputs at `c`.
+    @inline(__always)
+    private static func initial(_ start: Start, _ c: UnsafeMutablePointer<Double>, _ offset: Int) -> Quad {
+        switch start {
+        case .zero: Quad()
+        case .current: load(c + offset)
+        case .row(let row): load(row + offset)
+        }
+    }
+
+    /// The start value of the output at `c`.
+    @inline(__always)
+    private static func initial(_ start: Start, _ c: UnsafeMutablePointer<Double>) -> Double {
+        switch start {
+        case .zero: 0
+        case .current: c.pointee
+        case .row(let row): row.pointee
+        }
+    }
+
+    /// Four rows by eight columns: eight four-lane running sums, two loads of `B` and four
+    /// broadcasts of `A` a term (13 of the 16 vector registers of AVX2, so nothing spills; a
+    /// six-row tile spilled).
+    @inline(__always)
+    private static func tile4x8(
+        depth: Int,
+        a: UnsafePointer<Double>,
+        aRow: Int,
+        aDepth: Int,
+        b: UnsafePointer<Double>,
+        bStride: Int,
+        c: UnsafeMutablePointer<Double>,
+        cStride: Int,
+        start: Start
+    ) {
+        let c1 = c + cStride
+        let c2 = c1 + cStride
+        let c3 = c2 + cStride
+        var s00 = initial(start, c, 0)
+        var s01 = initial(start, c, 4)
+        var s10 = initial(start, c1, 0)
+        var s11 = initial(start, c1, 4)
+        var s20 = initial(start, c2, 0)
+        var s21 = initial(start, c2, 4)
+        var s30 = initial(start, c3, 0)
+        var s31 = initial(start, c3, 4)
+        let a1 = a + aRow
+        let a2 = a1 + aRow
+        let a3 = a2 + aRow
+        var bp = b
+        var p = 0
+        for _ in 0..<depth {
+            let b0 = load(bp)
+            let b1 = load(bp + 4)
+            var x = Quad(repeating: a[p])
+            s00 = s00 + x * b0
+            s01 = s01 + x * b1
+            x = Quad(repeating: a1[p])
+            s10 = s10 + x * b0
+            s11 = s11 + x * b1
+            x = Quad(repeating: a2[p])
+            s20 = s20 + x * b0
+            s21 = s21 + x * b1
+            x = Quad(repeating: a3[p])
+            s30 = s30 + x * b0
+            s31 = s31 + x * b1
+            p += aDepth
+            bp += bStride
+        }
+        store(s00, to: c)
+        store(s01, to: c + 4)
+        store(s10, to: c1)
+        store(s11, to: c1 + 4)
+        store(s20, to: c2)
+        store(s21, to: c2 + 4)
+        store(s30, to: c3)
+        store(s31, to: c3 + 4)
+    }
+
+    /// One row by 32 columns: eight four-lane running sums.
+    @inline(__always)
+    private static func tile1x32(
+        depth: Int,
+        a: UnsafePointer<Double>,
+        aDepth: Int,
+        b: UnsafePointer<Double>,
+        bStride: Int,
+        c: UnsafeMutablePointer<Double>,
+        start: Start
+    ) {
+        var s0 = initial(start, c, 0)
+        var s1 = initial(start, c, 4)
+        var s2 = initial(start, c, 8)
+        var s3 = initial(start, c, 12)
+        var s4 = initial(start, c, 16)
+        var s5 = initial(start, c, 20)
+        var s6 = initial(start, c, 24)
+        var s7 = initial(start, c, 28)
+        var ap = a
+        var bp = b
+        for _ in 0..<depth {
+            let x = Quad(repeating: ap.pointee)
+            s0 = s0 + x * load(bp)
+            s1 = s1 + x * load(bp + 4)
+            s2 = s2 + x * load(bp + 8)
+            s3 = s3 + x * load(bp + 12)
+            s4 = s4 + x * load(bp + 16)
+            s5 = s5 + x * load(bp + 20)
+            s6 = s6 + x * load(bp + 24)
+            s7 = s7 + x * load(bp + 28)
+            ap += aDepth
+            bp += bStride
+        }
+        store(s0, to: c)
+        store(s1, to: c + 4)
+        store(s2, to: c + 8)
+        store(s3, to: c + 12)
+        store(s4, to: c + 16)
+        store(s5, to: c + 20)
+        store(s6, to: c + 24)
+        store(s7, to: c + 28)
+    }
+
+    /// One row by eight columns.
+    @inline(__always)
+    private static func tile1x8(
+        depth: Int,
+        a: UnsafePointer<Double>,
+        aDepth: Int,
+        b: UnsafePointer<Double>,
+        bStride: Int,
+        c: UnsafeMutablePointer<Double>,
+        start: Start
+    ) {
+        var s0 = initial(start, c, 0)
+        var s1 = initial(start, c, 4)
+        var ap = a
+        var bp = b
+        for _ in 0..<depth {
+            let x = Quad(repeating: ap.pointee)
+            s0 = s0 + x * load(bp)
+            s1 = s1 + x * load(bp + 4)
+            ap += aDepth
+            bp += bStride
+        }
+        store(s0, to: c)
+        store(s1, to: c + 4)
+    }
+
+    /// One row by four columns.
+    @inline(__always)
+    private static func tile1x4(
+        depth: Int,
+        a: UnsafePointer<Double>,
+        aDepth: Int,
+        b: UnsafePointer<Double>,
+        bStride: Int,
+        c: UnsafeMutablePointer<Double>,
+        start: Start
+    ) {
+        var s = initial(start, c, 0)
+        var ap = a
+        var bp = b
+        for _ in 0..<depth {
+            s = s + Quad(repeating: ap.pointee) * load(bp)
+            ap += aDepth
+            bp += bStride
+        }
+        store(s, to: c)
+    }
+
+    /// Four rows by one column: four independent scalar sums (a readout with one output).
+    @inline(__always)
+    private static func tile4x1(
+        depth: Int,
+        a: UnsafePointer<Double>,
+        aRow: Int,
+        aDepth: Int,
+        b: UnsafePointer<Double>,
+        bStride: Int,
+        c: UnsafeMutablePointer<Double>,
+        cStride: Int,
+        start: Start
+    ) {
+        var s0 = initial(start, c)
+        var s1 = initial(start, c + cStride)
+        var s2 = initial(start, c + 2 * cStride)
+        var s3 = initial(start, c + 3 * cStride)
+        var ap = a
+        var bp = b
+        for _ in 0..<depth {
+            let y = bp.pointee
+            s0 = s0 + ap[0] * y
+            s1 = s1 + ap[aRow] * y
+            s2 = s2 + ap[2 * aRow] * y
+            s3 = s3 + ap[3 * aRow] * y
+            ap += aDepth
+            bp += bStride
+        }
+        c[0] = s0
+        c[cStride] = s1
+        c[2 * cStride] = s2
+        c[3 * cStride] = s3
+    }
+
+    /// One row by one column.
+    @inline(__always)
+    private static func tile1x1(
+        depth: Int,
+        a: UnsafePointer<Double>,
+        aDepth: Int,
+        b: UnsafePointer<Double>,
+        bStride: Int,
+        c: UnsafeMutablePointer<Double>,
+        start: Start
+    ) {
+        var s = initial(start, c)
+        var ap = a
+        var bp = b
+        for _ in 0..<depth {
+            s = s + ap.pointee * bp.pointee
+            ap += aDepth
+            bp += bStride
+        }
+        c.pointee = s
+    }
+}
+
+extension BatchKernels.Start {
+    /// The start of the outputs from column `j` on.
+    @inline(__always)
+    func offset(by j: Int) -> Self {
+        switch self {
+        case .zero, .current: self
+        case .row(let row): .row(row + j)
+        }
+    }
+}
