@@ -84,7 +84,10 @@ public final class LSTMNetwork {
     /// - Returns: the loss of the forward pass, before the update.
     @discardableResult
     public func step() -> Double {
-        let fused = gradientClipNorm == nil ? optimizer.plainStepSize : nil
+        // Plain SGD without clipping is applied while the gradient is summed (one fused pass over
+        // the weights, no gradient buffer; the same bits as `SGD.update`). The network decides this
+        // from the optimizer's type, so no optimizer carries a hint that it could get wrong.
+        let fused = gradientClipNorm == nil ? (optimizer as? SGD)?.learningRate : nil
         let current = projectionIsCurrent
         let lossValue = values.withUnsafeMutableBufferPointer { parameters in
             let value = forward(parameters: UnsafeBufferPointer(parameters), projectionIsCurrent: current)

@@ -6,13 +6,6 @@ public protocol Optimizer: Sendable {
     /// The name a spec or a flag uses (`sgd`).
     var name: String { get }
 
-    /// `η` when the update is exactly `θ ← θ − η g` and keeps no state, else `nil`.
-    ///
-    /// The trainer then applies the update while it sums the gradient (one fused pass over the
-    /// weights instead of a gradient buffer); the result is bit-identical to
-    /// ``update(_:gradient:)``.
-    var plainStepSize: Double? { get }
-
     /// Applies one update to `parameters` (all of ``LSTMParameters/values``) given `gradient`,
     /// of the same length.
     mutating func update(_ parameters: UnsafeMutableBufferPointer<Double>, gradient: UnsafeBufferPointer<Double>)
@@ -48,9 +41,6 @@ public struct SGD: Optimizer {
     /// `sgd`.
     public var name: String { "sgd" }
 
-    /// `η`: SGD can be fused with the gradient pass.
-    public var plainStepSize: Double? { learningRate }
-
     /// `θ[k] = θ[k] - η g[k]`.
     public mutating func update(_ parameters: UnsafeMutableBufferPointer<Double>, gradient: UnsafeBufferPointer<Double>)
     {
@@ -78,9 +68,6 @@ public struct Momentum: Optimizer {
 
     /// `momentum`.
     public var name: String { "momentum" }
-
-    /// `nil`: momentum keeps state.
-    public var plainStepSize: Double? { nil }
 
     /// `velocity`: `v`, as long as the parameters once the first update ran.
     public var state: [String: [Double]] { velocity.isEmpty ? [:] : ["velocity": velocity] }
@@ -139,9 +126,6 @@ public struct Adam: Optimizer {
 
     /// `adam`.
     public var name: String { "adam" }
-
-    /// `nil`: Adam keeps state.
-    public var plainStepSize: Double? { nil }
 
     /// `m`, `v` and `[β1^t, β2^t]` as `powers`, once the first update ran.
     public var state: [String: [Double]] {
@@ -211,9 +195,6 @@ public struct RMSProp: Optimizer {
 
     /// `rmsprop`.
     public var name: String { "rmsprop" }
-
-    /// `nil`: RMSProp keeps state.
-    public var plainStepSize: Double? { nil }
 
     /// `v`, the running mean of squared gradients, once the first update ran.
     public var state: [String: [Double]] { meanSquare.isEmpty ? [:] : ["v": meanSquare] }

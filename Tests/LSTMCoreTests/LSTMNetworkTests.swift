@@ -89,11 +89,10 @@ import Testing
 }
 
 @Suite struct UpdateTests {
-    /// An optimizer that performs SGD without telling the network, so the unfused path runs.
+    /// An optimizer that performs SGD under another type, so the unfused path runs.
     struct OpaqueSGD: Optimizer {
         var inner: SGD
         var name: String { "opaque-sgd" }
-        var plainStepSize: Double? { nil }
         mutating func update(_ parameters: UnsafeMutableBufferPointer<Double>, gradient: UnsafeBufferPointer<Double>) {
             inner.update(parameters, gradient: gradient)
         }
