@@ -56,8 +56,10 @@ report-png:
 	@rows=$$(grep -o '<tr>' results/report.html | wc -l); figures=$$(grep -o '<figure>' results/report.html | wc -l); \
 	scripts/render-html.sh results/report.html results/report.png 1200x$$((400 + 24 * rows + 580 * figures))
 
+# examples/custom-plugin (a package of plugins outside the library) is built too: a test runs it.
 test: deps
 	$(SWIFT) build --build-tests
+	$(SWIFT) build --package-path examples/custom-plugin --scratch-path .build-custom-plugin
 	$(SWIFT) test --skip-build
 
 bench: deps

@@ -5,8 +5,10 @@ let package = Package(
     name: "lstm-runner",
     products: [
         .library(name: "LSTMCore", targets: ["LSTMCore"]),
-        // What a package of plugins depends on: the plugin protocols and registry (RunnerSpec) and the
-        // command line to run them with (RunnerCLI); the other layers for programs of your own.
+        // What a package of plugins depends on (examples/custom-plugin): the plugin protocols and
+        // registry (RunnerSpec, with RunnerModel's parameter values) and the command line to run them
+        // with (RunnerCLI); RunnerKit has every layer, for programs of your own.
+        .library(name: "RunnerModel", targets: ["RunnerModel"]),
         .library(name: "RunnerSpec", targets: ["RunnerSpec"]),
         .library(name: "RunnerCLI", targets: ["RunnerCLI"]),
         .library(

@@ -25,8 +25,8 @@ struct Train: ParsableCommand {
     @Option(parsing: .unconditional, help: "Comma-separated targets, one per step.")
     var targets = "-0.5,0.2,0.1,-0.5"
     @Option(help: "identity (h = s*o) or tanh (h = tanh(s)*o).") var cellOutput = "identity"
-    @Option(help: "sgd, momentum or adam.") var optimizer = "sgd"
-    @Option(help: "h0-squared or mse-readout.") var loss = "h0-squared"
+    @Option(help: "An optimizer's name (runner plugins lists them).") var optimizer = "sgd"
+    @Option(help: "A loss's name (runner plugins lists them).") var loss = "h0-squared"
     @Option(help: "Clip the gradient to this L2 norm.") var clipNorm: Double?
     @Option(help: "Write the initial weights and inputs to this JSON file.") var saveInit: String?
     @Option(help: "Start from weights and inputs in this JSON file (as --save-init writes it).") var `init`: String?

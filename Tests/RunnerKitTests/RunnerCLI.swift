@@ -14,8 +14,11 @@ enum RunnerCLI {
         return packageRoot.appendingPathComponent(".build/debug/runner")
     }
 
-    /// Starts `runner` with output to files in `directory` (so neither pipe can fill up).
-    static func start(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws -> Process {
+    /// Starts `runner` (or another build of the command line) with output to files in
+    /// `directory` (so neither pipe can fill up).
+    static func start(
+        _ arguments: [String], in directory: URL, environment: [String: String] = [:], binary: URL = binary
+    ) throws -> Process {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
@@ -47,10 +50,10 @@ enum RunnerCLI {
     }
 
     /// Runs `runner` to the end.
-    static func run(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws
-        -> (status: Int32, stdout: String, stderr: String)
-    {
-        let process = try start(arguments, in: directory, environment: environment)
+    static func run(
+        _ arguments: [String], in directory: URL, environment: [String: String] = [:], binary: URL = binary
+    ) throws -> (status: Int32, stdout: String, stderr: String) {
+        let process = try start(arguments, in: directory, environment: environment, binary: binary)
         process.waitUntilExit()
         let (stdout, stderr) = output(of: process)
         return (process.terminationStatus, stdout, stderr)
