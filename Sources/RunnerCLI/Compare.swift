@@ -20,7 +20,7 @@ struct Compare: ParsableCommand {
     var filters: [String] = []
     @Option(name: .customLong("experiment"), help: "With --where: only runs of this experiment (repeatable).")
     var experiments: [String] = []
-    @Option(help: "The results database.") var db = ResultStore.defaultPath
+    @OptionGroup var database: DatabaseOptions
 
     func run() throws {
         let byRuns = runs.count == 2 && filters.isEmpty
@@ -36,7 +36,7 @@ struct Compare: ParsableCommand {
             throw failure("--experiment only applies to --where groups; leave it out when comparing runs.", usage: true)
         }
         do {
-            let store = try ResultStore(path: db, readOnly: true)
+            let store = try ResultStore(path: database.path, readOnly: true)
             let query = try ReportQuery(store: store, schema: ConfigSchema(registry: RunnerCommand.registry))
             let comparison =
                 byRuns
@@ -44,10 +44,8 @@ struct Compare: ParsableCommand {
                 : try query.compareGroups(filters[0], filters[1], experiments: experiments)
             let highlight = isatty(STDOUT_FILENO) != 0 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
             StandardOutput.write(CompareOutput.text(comparison, highlight: highlight), terminator: "")
-        } catch let error as StoreError {
-            throw failure(error, usage: error.isUsageError)
-        } catch let error as ReportError {
-            throw failure(error, usage: error.isUsageError)
+        } catch {
+            throw failure(error)
         }
     }
 }

@@ -20,35 +20,29 @@ struct Export: ParsableCommand {
     )
 
     @Argument(help: "A run id (any unique prefix), or an experiment name with --runs.") var target: String
-    @Option(help: "npz or json for a run; csv or json for --runs.") var format: String
+    @Option(help: "npz or json for a run; csv or json for --runs.") var format: ExportFormat
     @Flag(help: "Export the initial weights instead of the final ones.") var initial = false
     @Flag(help: "Export the runs of an experiment as a table.") var runs = false
     @Option(name: .shortAndLong, help: "The file to write (default: RUN.npz or RUN.json; stdout for --runs).")
     var output: String?
-    @Option(help: "The results database.") var db = ResultStore.defaultPath
+    @OptionGroup var database: DatabaseOptions
 
     func run() throws {
         do {
-            let store = try ResultStore(path: db, readOnly: true)
+            let store = try ResultStore(path: database.path, readOnly: true)
             if runs {
                 try exportRuns(store)
             } else {
                 try exportRun(store)
             }
-        } catch let error as StoreError {
-            throw failure(error, usage: error.isUsageError)
-        } catch let error as SpecError {
-            throw failure(error, usage: true)
-        } catch let error as ExitCode {
-            throw error
         } catch {
-            throw failure("\(error)", usage: false)
+            throw failure(error)
         }
     }
 
     private func exportRun(_ store: ResultStore) throws {
-        guard format == "npz" || format == "json" else {
-            throw failure("--format \(format): a run exports as npz or json.", usage: true)
+        guard format != .csv else {
+            throw failure("--format csv: a run exports as npz or json (csv is for --runs).", usage: true)
         }
         let record = try store.run(target)
         let materializer = RunMaterializer(store: store, registry: RunnerCommand.registry)
@@ -64,9 +58,9 @@ struct Export: ParsableCommand {
             }
             arrays = NPZ.exportArrays(final.parameters, trainingSet: final.trainingSet)
         }
-        let path = output ?? "\(record.id)\(initial ? ".initial" : "").\(format)"
+        let path = output ?? "\(record.id)\(initial ? ".initial" : "").\(format.rawValue)"
         let url = URL(fileURLWithPath: path)
-        if format == "npz" {
+        if format == .npz {
             try NPZ.write(arrays, to: url)
         } else {
             try AtomicFile.write(ExportOutput.json(arrays), to: url)
@@ -75,13 +69,14 @@ struct Export: ParsableCommand {
     }
 
     private func exportRuns(_ store: ResultStore) throws {
-        guard let table = TableFormat(rawValue: format), table == .csv || table == .json else {
-            throw failure("--format \(format): runs export as csv or json.", usage: true)
+        guard format != .npz, let table = TableFormat(rawValue: format.rawValue) else {
+            throw failure("--format npz: runs export as csv or json (npz is for a run's weights).", usage: true)
         }
         guard let experiment = try store.experiment(target) else {
             let known = try store.experiments().map(\.name)
             throw failure(
-                "\(db): no experiment named \"\(target)\"; known: \(known.joined(separator: ", ")).", usage: true)
+                "\(database.path): no experiment named \"\(target)\"; known: \(known.joined(separator: ", ")).",
+                usage: true)
         }
         let text =
             TableRenderer.render(

@@ -1,5 +1,10 @@
 import ArgumentParser
 import Foundation
+import RunnerEngine
+import RunnerFiles
+import RunnerReport
+import RunnerSpec
+import RunnerStore
 
 /// Prints `error: MESSAGE` on one line on stderr and returns the exit code to throw.
 ///
@@ -9,4 +14,26 @@ func failure(_ message: any CustomStringConvertible, usage: Bool) -> ExitCode {
     // The throwing write: with SIGPIPE ignored (runner run), a closed stderr must not trap.
     try? FileHandle.standardError.write(contentsOf: Data("error: \(message)\n".utf8))
     return ExitCode(usage ? 64 : 1)
+}
+
+/// Prints a library error on one line on stderr and returns its exit code (see
+/// ``isUsageError(_:)``); an `ExitCode` already reported passes through.
+func failure(_ error: any Error) -> ExitCode {
+    if let code = error as? ExitCode { return code }
+    return failure("\(error)", usage: isUsageError(error))
+}
+
+/// Whether an error is the user's to fix by changing what they typed or wrote (exit 64) rather
+/// than a failure (exit 1): the one place the command line decides its exit codes.
+///
+/// Specs, shard and `--where` expressions and init files are always the user's; the store and the
+/// report say which of their errors are (a bad `--db` path, an unknown run, a column that does not
+/// exist); anything else (I/O, a damaged checkpoint, SQLite) is a failure.
+func isUsageError(_ error: any Error) -> Bool {
+    switch error {
+    case let error as StoreError: error.isUsageError
+    case let error as ReportError: error.isUsageError
+    case is SpecError, is ShardError, is FilterError, is InitFileError, is ValidationError: true
+    default: false
+    }
 }

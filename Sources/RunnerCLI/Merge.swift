@@ -34,7 +34,7 @@ struct Merge: ParsableCommand {
             }
             StandardOutput.write(MergeOutput.text(summary: summary, output: output), terminator: "")
         } catch {
-            throw failure(error, usage: error.isUsageError)
+            throw failure(error)
         }
     }
 }

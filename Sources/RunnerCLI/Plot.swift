@@ -17,7 +17,7 @@ struct Plot: ParsableCommand {
 
     @Argument(help: "Experiments to plot (default: every experiment in the database).")
     var experiments: [String] = []
-    @Option(help: "The results database.") var db = ResultStore.defaultPath
+    @OptionGroup var database: DatabaseOptions
     @Option(help: "The folder to write the SVG files to (default: plots/ beside the database).") var out: String?
     @Option(help: "Comma-separated columns to group the curves by (default: the swept parameters except seed).")
     var groupBy: String?
@@ -35,13 +35,13 @@ struct Plot: ParsableCommand {
         }
         let directory =
             out.map { URL(fileURLWithPath: $0) }
-            ?? URL(fileURLWithPath: db).deletingLastPathComponent().appendingPathComponent("plots")
+            ?? URL(fileURLWithPath: database.path).deletingLastPathComponent().appendingPathComponent("plots")
         do {
-            let store = try ResultStore(path: db, readOnly: true)
+            let store = try ResultStore(path: database.path, readOnly: true)
             let query = try ReportQuery(store: store, schema: ConfigSchema(registry: RunnerCommand.registry))
             let records = try query.experiments(experiments)
             guard !records.isEmpty else {
-                StandardOutput.write("\(db) has no experiments yet; run one with `runner run SPEC`.")
+                StandardOutput.write("\(database.path) has no experiments yet; run one with `runner run SPEC`.")
                 return
             }
             for record in records {
@@ -49,10 +49,8 @@ struct Plot: ParsableCommand {
                 for url in try plots.write(to: directory) { StandardOutput.write(url.relativePath) }
                 if plots.heatmap == nil { StandardOutput.write("\(record.name): \(plots.heatmapNote)") }
             }
-        } catch let error as StoreError {
-            throw failure(error, usage: error.isUsageError)
-        } catch let error as ReportError {
-            throw failure(error, usage: error.isUsageError)
+        } catch {
+            throw failure(error)
         }
     }
 }

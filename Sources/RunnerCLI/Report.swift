@@ -26,22 +26,18 @@ struct Report: ParsableCommand {
 
     @Argument(help: "Experiments to report on (default: every experiment in the database, newest first).")
     var experiments: [String] = []
-    @Option(help: "The results database.") var db = ResultStore.defaultPath
+    @OptionGroup var database: DatabaseOptions
     @Option(help: "Comma-separated columns to group by (default: the swept parameters except seed).")
     var groupBy: String?
     @Option(name: .customLong("where"), help: "Keep only the runs this expression selects.") var filter: String?
     @Option(help: "Sort the groups by a table column, COLUMN or COLUMN:desc (default: finalLoss, lowest first).")
     var sort: String?
     @Option(help: "Show only the first K groups.") var top: Int?
-    @Option(help: "table, markdown, csv or json.") var format = "table"
+    @Option(help: "table, markdown, csv or json.") var format = TableFormat.table
     @Option(help: "Write one self-contained HTML page with the tables and the plots to this file instead.")
     var html: String?
 
     func run() throws {
-        guard let tableFormat = TableFormat(rawValue: format) else {
-            throw failure(
-                "--format \(format) is not a format; give table, markdown, csv or json.", usage: true)
-        }
         let groupColumns = try groupBy.map { text in
             let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
                 !$0.isEmpty
@@ -54,11 +50,11 @@ struct Report: ParsableCommand {
         }
         let options = ReportOptions(groupBy: groupColumns, filter: filter, sort: sort, top: top)
         do {
-            let store = try ResultStore(path: db, readOnly: true)
+            let store = try ResultStore(path: database.path, readOnly: true)
             let query = try ReportQuery(store: store, schema: ConfigSchema(registry: RunnerCommand.registry))
             let records = try query.experiments(experiments)
             guard !records.isEmpty else {
-                StandardOutput.write("\(db) has no experiments yet; run one with `runner run SPEC`.")
+                StandardOutput.write("\(database.path) has no experiments yet; run one with `runner run SPEC`.")
                 return
             }
             var reports: [ExperimentReport] = []
@@ -68,7 +64,7 @@ struct Report: ParsableCommand {
                 for record in records {
                     plots.append(try query.plots(record, options: PlotOptions(groupBy: groupColumns, filter: filter)))
                 }
-                let page = ReportHTMLOutput.page(reports, plots: plots, database: db).html()
+                let page = ReportHTMLOutput.page(reports, plots: plots, database: database.path).html()
                 do {
                     try AtomicFile.write(Data(page.utf8), to: URL(fileURLWithPath: html))
                 } catch {
@@ -77,11 +73,9 @@ struct Report: ParsableCommand {
                 if !AtomicFile.isStandardOutput(html) { StandardOutput.write("wrote \(html)") }
                 return
             }
-            StandardOutput.write(ReportOutput.text(reports, format: tableFormat), terminator: "")
-        } catch let error as StoreError {
-            throw failure(error, usage: error.isUsageError)
-        } catch let error as ReportError {
-            throw failure(error, usage: error.isUsageError)
+            StandardOutput.write(ReportOutput.text(reports, format: format), terminator: "")
+        } catch {
+            throw failure(error)
         }
     }
 }

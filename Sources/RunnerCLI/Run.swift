@@ -19,7 +19,7 @@ struct Run: ParsableCommand {
     @Argument(help: "Spec files (.json or .plist).") var specs: [String]
     @Option(help: "Parallel workers (default: the number of active processors).")
     var jobs = ProcessInfo.processInfo.activeProcessorCount
-    @Option(help: "The results database.") var db = ResultStore.defaultPath
+    @OptionGroup var database: DatabaseOptions
     @Option(
         help:
             "Run only shard I of N (I/N), or take it from slurm (SLURM_ARRAY_TASK_ID/COUNT) or k8s/N (JOB_COMPLETION_INDEX)."
@@ -44,8 +44,8 @@ struct Run: ParsableCommand {
                         "\(path): name \"\(spec.name)\" is used by another spec given; names must differ.", usage: true)
                 }
                 loaded.append(spec)
-            } catch let error as SpecError {
-                throw failure(error, usage: true)
+            } catch {
+                throw failure(error)
             }
         }
         var selected: Shard?
@@ -58,7 +58,9 @@ struct Run: ParsableCommand {
         }
         if dryRun {
             // Run references in model.init are looked up in the database, when there is one.
-            let existing = FileManager.default.fileExists(atPath: db) ? try? ResultStore(path: db, readOnly: true) : nil
+            let existing =
+                FileManager.default.fileExists(atPath: database.path)
+                ? try? ResultStore(path: database.path, readOnly: true) : nil
             for spec in loaded {
                 do {
                     let trials = try spec.trials()
@@ -81,11 +83,11 @@ struct Run: ParsableCommand {
         }
         let store: ResultStore
         do {
-            store = try ResultStore(path: db)
+            store = try ResultStore(path: database.path)
         } catch  where error.code == .diskFull {
             throw failure("\(error); free some space, then run the same command again.", usage: false)
         } catch {
-            throw failure(error, usage: error.isUsageError)
+            throw failure(error)
         }
         let interrupt = InterruptHandler(
             message: "interrupted: no new trials; letting running ones stop (^C again to exit now)")
@@ -101,8 +103,8 @@ struct Run: ParsableCommand {
             throw failure(error, usage: true)
         } catch let error as StoreError where error.code == .diskFull {
             throw failure("\(error); free some space, then run the same command again.", usage: false)
-        } catch let error as StoreError {
-            throw failure(error, usage: error.isUsageError)
+        } catch {
+            throw failure(error)
         }
         if let storageFailure = outcome.storageFailure {
             // The summary reads the database, which may fail too: the failure line comes regardless.

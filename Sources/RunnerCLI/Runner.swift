@@ -27,7 +27,20 @@ public enum RunnerCommand {
             )
             exit(0)
         }
-        Runner.main(nil)
+        do {
+            var command = try Runner.parseAsRoot()
+            try command.run()
+        } catch {
+            // Help and --help-like requests print as argument-parser prints them; every error is one
+            // line on stderr (a library error through ``failure(_:)``, a parse error with its message).
+            let code = Runner.exitCode(for: error)
+            guard code != .success, !(error is ExitCode) else { Runner.exit(withError: error) }
+            let message = Runner.message(for: error)
+            if !message.isEmpty {
+                try? FileHandle.standardError.write(contentsOf: Data("error: \(message)\n".utf8))
+            }
+            exit(code.rawValue)
+        }
         exit(0)
     }
 

@@ -7,11 +7,11 @@ struct Show: ParsableCommand {
     )
 
     @Argument(help: "A run id, or any unique prefix of one.") var runID: String
-    @Option(help: "The results database.") var db = ResultStore.defaultPath
+    @OptionGroup var database: DatabaseOptions
 
     func run() throws {
         do {
-            let store = try ResultStore(path: db, readOnly: true)
+            let store = try ResultStore(path: database.path, readOnly: true)
             let record = try store.run(runID)
             StandardOutput.write(
                 ShowOutput.text(
@@ -23,7 +23,7 @@ struct Show: ParsableCommand {
                 terminator: ""
             )
         } catch {
-            throw failure(error, usage: error.isUsageError)
+            throw failure(error)
         }
     }
 }

@@ -18,7 +18,7 @@ struct Verify: ParsableCommand {
     @Argument(help: "An experiment name, or a run id (any unique prefix).") var target: String
     @Option(help: "Verify at most this many runs of an experiment (a fixed random sample).") var sample: Int?
     @Option(help: "Parallel workers.") var jobs = ProcessInfo.processInfo.activeProcessorCount
-    @Option(help: "The results database.") var db = ResultStore.defaultPath
+    @OptionGroup var database: DatabaseOptions
 
     func run() throws {
         guard jobs >= 1 else { throw failure("--jobs is \(jobs); give at least 1.", usage: true) }
@@ -26,14 +26,14 @@ struct Verify: ParsableCommand {
         if let sample, sample < 1 { throw failure("--sample is \(sample); give at least 1.", usage: true) }
         let outcomes: [Verifier.Outcome]
         do {
-            let store = try ResultStore(path: db)
+            let store = try ResultStore(path: database.path)
             let verifier = Verifier(store: store, registry: RunnerCommand.registry)
             let runs = try verifier.runs(for: target, sample: sample)
             let interrupt = InterruptHandler(message: "interrupted: finishing the runs being verified")
             defer { interrupt.remove() }
             outcomes = try verifier.verify(runs, jobs: jobs, stop: interrupt.flag)
         } catch {
-            throw failure(error, usage: error.isUsageError)
+            throw failure(error)
         }
         for outcome in outcomes {
             StandardOutput.write("\(outcome.runID)  \(outcome.outcome)  \(outcome.detail)")

@@ -107,9 +107,9 @@ public struct RunEnvironment: Sendable, Equatable, Codable {
 
     /// The git commit of the checkout the binary was built from, or a hash of the executable.
     package static func codeVersion() -> String {
-        // This file's path at build time: <root>/Sources/RunnerKit/Run/RunEnvironment.swift.
+        // This file's path at build time: <root>/Sources/RunnerModel/RunEnvironment.swift.
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         if FileManager.default.fileExists(atPath: root.appendingPathComponent(".git").path),
             let commit = git(["rev-parse", "HEAD"], in: root)?.trimmingCharacters(in: .whitespacesAndNewlines),
             commit.count == 40

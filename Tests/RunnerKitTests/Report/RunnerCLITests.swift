@@ -114,7 +114,10 @@ import Testing
         UsageCase(
             arguments: ["report", "cli-tin"], message: "has no experiment \"cli-tin\". Did you mean \"cli-tiny\"?"),
         UsageCase(arguments: ["report", "--sort", "bogus"], message: "error: --sort: 'bogus' is not a column"),
-        UsageCase(arguments: ["report", "--format", "xml"], message: "error: --format xml is not a format"),
+        UsageCase(
+            arguments: ["report", "--format", "xml"],
+            message: "error: The value 'xml' is invalid for '--format <format>'. Please provide one of"),
+        UsageCase(arguments: ["report", "--no-such-flag"], message: "error: Unknown option '--no-such-flag'"),
         UsageCase(arguments: ["plot", "--group-by", "nope"], message: "error: --group-by: unknown column 'nope'"),
         UsageCase(arguments: ["compare", "abc"], message: "error: give two run ids"),
         UsageCase(arguments: ["compare", "fffff", "eeeee"], message: "no run id starts with \"fffff\""),
