@@ -76,7 +76,7 @@ public struct RunMaterializer: Sendable {
     ///   for a damaged checkpoint; ``StoreError`` `conflict` when training again does not give
     ///   the recorded bits.
     public func final(of run: RunRecord) throws -> Final {
-        guard run.status == .completed || run.status == .diverged else {
+        guard run.status.hasResult else {
             throw StoreError(
                 .notFound, file: store.path,
                 "run \(run.id) is \(run.status.rawValue); it has no final parameters yet. Run its experiment first.")

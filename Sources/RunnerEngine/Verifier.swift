@@ -54,7 +54,7 @@ public struct Verifier: Sendable {
     public func runs(for target: String, sample: Int?) throws(StoreError) -> [RunRecord] {
         if let experiment = try store.experiment(target) {
             var runs = try store.runs(ofExperiment: experiment.name).filter {
-                $0.status == .completed || $0.status == .diverged
+                $0.status.hasResult
             }
             guard !runs.isEmpty else {
                 throw StoreError(
@@ -77,7 +77,7 @@ public struct Verifier: Sendable {
                 "no run or experiment named \"\(target)\"; `runner report` lists the experiments and "
                     + "`runner export EXPERIMENT --runs --format csv` their run ids (any unique prefix works).")
         }
-        guard run.status == .completed || run.status == .diverged else {
+        guard run.status.hasResult else {
             throw StoreError(
                 .notFound, file: store.path,
                 "run \(run.id) is \(run.status.rawValue); only finished runs can be verified.")

@@ -1,8 +1,6 @@
 import LSTMCore
 
 extension Checkpoint {
-    /// The names of the arrays that hold ``LSTMCore/LSTMParameters``, stored first and in this order.
-    public static let parameterArrayNames = ["weights", "bias", "readout"]
 
     /// Creates a checkpoint of a network's parameters and any extra arrays.
     ///

@@ -18,16 +18,6 @@ public indirect enum ConfigValue: Hashable, Sendable {
     /// JSON `null`.
     case null
 
-    /// The node at a dotted path (`training.learningRate`), if there is one.
-    public subscript(path path: String) -> ConfigValue? {
-        var node = self
-        for key in path.split(separator: ".", omittingEmptySubsequences: false) {
-            guard case .object(let fields) = node, let next = fields[String(key)] else { return nil }
-            node = next
-        }
-        return node
-    }
-
     /// A short description for messages: the value as JSON, cut at 60 characters.
     public var shortDescription: String {
         let text = canonicalJSON

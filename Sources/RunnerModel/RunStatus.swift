@@ -13,6 +13,7 @@ public enum RunStatus: String, Sendable, Codable, CaseIterable {
     /// Stopped by the user (SIGINT) before it finished.
     case interrupted
 
-    /// Whether the run has ended and its result is final unless retried.
-    public var isFinished: Bool { self == .completed || self == .diverged || self == .failed }
+    /// Whether training ran to an end and left a result: weights, losses and a curve (`completed`
+    /// or `diverged`); such a run can be verified, predicted from and exported.
+    public var hasResult: Bool { self == .completed || self == .diverged }
 }

@@ -643,28 +643,11 @@ public final class ResultStore: Sendable {
         retryFailed ? [.pending, .interrupted, .failed, .diverged] : [.pending, .interrupted]
     }
 
-    /// Atomically takes a run for this process: `pending` or `interrupted` (or, with
-    /// `retryFailed`, `failed` or `diverged`) becomes `running`, owned by this pid and host.
+    /// Atomically takes runs for this process, in one transaction: each `pending` or `interrupted`
+    /// one (or, with `retryFailed`, `failed` or `diverged`) becomes `running`, owned by this pid and
+    /// host.
     ///
-    /// - Returns: `false` when another process holds it or it has finished.
-    public func claim(_ runID: String, retryFailed: Bool) throws(StoreError) -> Bool {
-        let statuses = Self.claimable(retryFailed: retryFailed).map { "'\($0.rawValue)'" }.joined(separator: ", ")
-        let now = Self.timestamp()
-        return try write { db in
-            try db.execute(
-                sql: """
-                    UPDATE runs SET status = 'running', owner_host = ?, owner_pid = ?, heartbeat = ?, started = ?,
-                        error = NULL WHERE id = ? AND status IN (\(statuses))
-                    """,
-                arguments: [environment.host, ownerPID, now, now, runID]
-            )
-            return db.changesCount == 1
-        }
-    }
-
-    /// Takes several runs at once, in one transaction (see ``claim(_:retryFailed:)``).
-    ///
-    /// - Returns: the ids this process now holds.
+    /// - Returns: the ids this process now holds (not those another process holds or that finished).
     public func claim(_ runIDs: [String], retryFailed: Bool) throws(StoreError) -> Set<String> {
         guard !runIDs.isEmpty else { return [] }
         let statuses = Self.claimable(retryFailed: retryFailed).map { "'\($0.rawValue)'" }.joined(separator: ", ")

@@ -3,7 +3,8 @@ import RunnerModel
 /// The declaration of one config field or plugin parameter: its name, type, valid range,
 /// default and a one-line help text.
 ///
-/// Spec validation, `runner plugins` and the README's tables are all generated from these.
+/// Spec validation and `runner plugins` are generated from these (the README's lists of fields
+/// are written by hand; `runner plugins` is the complete one).
 public struct ParameterSpec: Sendable {
     /// The kind of value and what range is valid.
     public enum Kind: Sendable {

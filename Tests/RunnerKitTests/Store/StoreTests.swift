@@ -157,9 +157,9 @@ import Testing
             var other = RunEnvironment.current
             other.host = "another-host"
             let elsewhere = try ResultStore(path: path, environment: other)
-            #expect(try store.claim(id, retryFailed: false))
-            #expect(try !elsewhere.claim(id, retryFailed: false))
-            #expect(try !store.claim(id, retryFailed: false))
+            #expect(try store.claim([id], retryFailed: false) == [id])
+            #expect(try elsewhere.claim([id], retryFailed: false).isEmpty)
+            #expect(try store.claim([id], retryFailed: false).isEmpty)
         }
     }
 
@@ -375,7 +375,7 @@ import Testing
             // An earlier process trained the run to iteration 25, wrote its snapshots (10, 20)
             // and was stopped: the run is recorded as interrupted.
             try store.register(loaded, trials: [trial])
-            #expect(try store.claim(trial.runID, retryFailed: false))
+            #expect(try store.claim([trial.runID], retryFailed: false) == [trial.runID])
             let start = Trial(config: trial.config).initialState()
             var iterations = 0
             let partial = Trial(config: trial.config).run(
@@ -489,7 +489,7 @@ import Testing
             let store = try ResultStore(path: resumed.appendingPathComponent("runs.sqlite").path)
             try store.register(loaded, trials: trials)
             for (index, trial) in trials.enumerated() {
-                #expect(try store.claim(trial.runID, retryFailed: false))
+                #expect(try store.claim([trial.runID], retryFailed: false) == [trial.runID])
                 let start = Trial(config: trial.config).initialState()
                 let stopAt = [30, 31, 45, 20][index % 4]
                 var iterations = 0
