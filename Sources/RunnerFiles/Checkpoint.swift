@@ -150,11 +150,16 @@ public struct Checkpoint: Equatable, Sendable {
         } catch let error as AtomicFileError {
             var failure = CheckpointError(.io, file: url.relativePath, message: error.summary)
             failure.systemError = error.systemError
+            failure.underlying = error
             throw failure
         } catch let error as GzipError {
-            throw CheckpointError(.io, file: url.relativePath, message: "compression failed: \(error.message).")
+            var failure = CheckpointError(.io, file: url.relativePath, message: "compression failed: \(error.message).")
+            failure.underlying = error
+            throw failure
         } catch {
-            throw CheckpointError(.io, file: url.relativePath, message: "\(error)")
+            var failure = CheckpointError(.io, file: url.relativePath, message: "\(error)")
+            failure.underlying = error
+            throw failure
         }
     }
 

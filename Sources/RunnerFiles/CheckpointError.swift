@@ -36,6 +36,9 @@ public struct CheckpointError: Error, CustomStringConvertible, Sendable {
     public let message: String
     /// For `io`, the `errno` value behind the failure, when there is one (`ENOSPC`: the disk is full).
     public var systemError: Int32?
+    /// The error this one reports, when it wraps one (an ``AtomicFileError``, a ``GzipError``), as
+    /// swift-nio's `FileSystemError` keeps its cause.
+    public var underlying: (any Error)?
 
     /// Creates an error from its parts.
     ///

@@ -175,9 +175,9 @@ public final class ResultStore: Sendable {
             throw StoreError(
                 .badPath, file: path, "cannot be written (\(error.message ?? "read-only")); choose another --db.")
         } catch let error as DatabaseError where Self.isOutOfSpace(error, path: path) {
-            throw StoreError(.diskFull, file: path, Self.outOfSpaceText(error))
+            throw StoreError(.diskFull, file: path, Self.outOfSpaceText(error), underlying: error)
         } catch {
-            throw StoreError(.sqlite, file: path, "\(error)")
+            throw StoreError(.sqlite, file: path, "\(error)", underlying: error)
         }
     }
 
@@ -375,9 +375,9 @@ public final class ResultStore: Sendable {
         } catch let error as StoreError {
             throw error
         } catch let error as DatabaseError where Self.isOutOfSpace(error, path: path) {
-            throw StoreError(.diskFull, file: path, Self.outOfSpaceText(error))
+            throw StoreError(.diskFull, file: path, Self.outOfSpaceText(error), underlying: error)
         } catch {
-            throw StoreError(.sqlite, file: path, "\(error)")
+            throw StoreError(.sqlite, file: path, "\(error)", underlying: error)
         }
     }
 
@@ -388,9 +388,9 @@ public final class ResultStore: Sendable {
         } catch let error as StoreError {
             throw error
         } catch let error as DatabaseError where Self.isOutOfSpace(error, path: path) {
-            throw StoreError(.diskFull, file: path, Self.outOfSpaceText(error))
+            throw StoreError(.diskFull, file: path, Self.outOfSpaceText(error), underlying: error)
         } catch {
-            throw StoreError(.sqlite, file: path, "\(error)")
+            throw StoreError(.sqlite, file: path, "\(error)", underlying: error)
         }
     }
 

@@ -34,11 +34,23 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
     /// What is wrong and how to fix it.
     public var problem: String
 
+    /// The error this one reports, when it wraps one (GRDB's `DatabaseError` for `sqlite` and
+    /// `diskFull`, with its result code and statement), as swift-nio's `FileSystemError` keeps its
+    /// cause: the message is for people, the cause for code that needs to tell errors apart.
+    public var underlying: (any Error)?
+
     /// Creates an error.
-    public init(_ code: Code, file: String, _ problem: String) {
+    ///
+    /// - Parameters:
+    ///   - code: The kind of problem.
+    ///   - file: The database file.
+    ///   - problem: What is wrong and how to fix it.
+    ///   - underlying: The error it wraps, if any.
+    public init(_ code: Code, file: String, _ problem: String, underlying: (any Error)? = nil) {
         self.code = code
         self.file = file
         self.problem = problem
+        self.underlying = underlying
     }
 
     /// Whether the user can fix it by changing what they typed (exit 64) rather than a failure (exit 1).

@@ -4,6 +4,13 @@ import GRDB
 ///
 /// Each migration takes the schema from version `n` to `n + 1` inside one transaction; opening a
 /// database applies the missing ones. A database newer than this build is refused.
+///
+/// Why not GRDB's `DatabaseMigrator`: it reads which migrations are applied outside a transaction
+/// and then runs each in its own, so two processes that open one new database at once (two
+/// `runner run` sharing a `--db`, which the README promises) both try to create the tables. Here
+/// the version is read and the migrations run inside one `BEGIN IMMEDIATE` transaction, so the
+/// second process finds them done; `user_version` also keeps the databases of earlier releases
+/// readable as they are (no `grdb_migrations` table to back-fill).
 package enum StoreSchema {
     /// The version this build creates and reads.
     package static var currentVersion: Int { migrations.count }
