@@ -10,6 +10,22 @@
 /// the network alternates directions between passes, so that each pass starts on the rows the
 /// previous one left in the cache.
 enum Kernels {
+    /// Scales `gradient` to L2 norm `maxNorm` if its norm exceeds it: the sum of squares is taken
+    /// front to back, then every element is multiplied by `maxNorm / norm` (gradient-norm clipping,
+    /// the same rule and bits for every network).
+    static func clip(_ gradient: UnsafeMutableBufferPointer<Double>, toNorm maxNorm: Double) {
+        var sumOfSquares = 0.0
+        for value in gradient {
+            sumOfSquares += value * value
+        }
+        let norm = sumOfSquares.squareRoot()
+        guard norm > maxNorm else { return }
+        let scale = maxNorm / norm
+        for index in gradient.indices {
+            gradient[index] = gradient[index] * scale
+        }
+    }
+
     typealias Vector = SIMD8<Double>
 
     @inline(__always)

@@ -139,7 +139,7 @@ public final class LSTMBatchNetwork {
             let value = forward(base, batch).loss
             backward(base, batch)
             if let clip = gradientClipNorm {
-                clipGradient(to: clip)
+                Kernels.clip(workspace.gradient, toNorm: clip)
             }
             optimizer.update(parameters, gradient: UnsafeBufferPointer(workspace.gradient))
             return value
@@ -595,21 +595,6 @@ public final class LSTMBatchNetwork {
 
     // MARK: - Update
 
-    /// Scales the gradient buffer to L2 norm `maxNorm` if its norm (summed front to back) exceeds
-    /// it: the rule of ``LSTMNetwork``.
-    private func clipGradient(to maxNorm: Double) {
-        let gradient = workspace.gradient
-        var sumOfSquares = 0.0
-        for value in gradient {
-            sumOfSquares += value * value
-        }
-        let norm = sumOfSquares.squareRoot()
-        guard norm > maxNorm else { return }
-        let scale = maxNorm / norm
-        for index in gradient.indices {
-            gradient[index] = gradient[index] * scale
-        }
-    }
 }
 
 /// The result of ``LSTMBatchNetwork/evaluate(_:)``.

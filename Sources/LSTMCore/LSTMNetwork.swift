@@ -97,7 +97,7 @@ public final class LSTMNetwork {
             } else {
                 storeGradient()
                 if let clip = gradientClipNorm {
-                    clipGradient(to: clip)
+                    Kernels.clip(workspace.gradient, toNorm: clip)
                 }
                 optimizer.update(parameters, gradient: UnsafeBufferPointer(workspace.gradient))
             }
@@ -393,20 +393,6 @@ public final class LSTMNetwork {
         }
     }
 
-    /// Scales the gradient buffer to L2 norm `maxNorm` if its norm (summed front to back) exceeds it.
-    private func clipGradient(to maxNorm: Double) {
-        let gradient = workspace.gradient
-        var sumOfSquares = 0.0
-        for value in gradient {
-            sumOfSquares += value * value
-        }
-        let norm = sumOfSquares.squareRoot()
-        guard norm > maxNorm else { return }
-        let scale = maxNorm / norm
-        for index in gradient.indices {
-            gradient[index] = gradient[index] * scale
-        }
-    }
 }
 
 /// The scratch memory of one network: allocated once, freed with it.

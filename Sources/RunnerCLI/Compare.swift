@@ -36,8 +36,7 @@ struct Compare: ParsableCommand {
             throw failure("--experiment only applies to --where groups; leave it out when comparing runs.", usage: true)
         }
         do {
-            let store = try ResultStore(path: database.path, readOnly: true)
-            let query = try ReportQuery(store: store, schema: ConfigSchema(registry: RunnerCommand.registry))
+            let query = try database.reportQuery()
             let comparison =
                 byRuns
                 ? try query.compareRuns(runs[0], runs[1])

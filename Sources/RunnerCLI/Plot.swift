@@ -37,13 +37,8 @@ struct Plot: ParsableCommand {
             out.map { URL(fileURLWithPath: $0) }
             ?? URL(fileURLWithPath: database.path).deletingLastPathComponent().appendingPathComponent("plots")
         do {
-            let store = try ResultStore(path: database.path, readOnly: true)
-            let query = try ReportQuery(store: store, schema: ConfigSchema(registry: RunnerCommand.registry))
-            let records = try query.experiments(experiments)
-            guard !records.isEmpty else {
-                StandardOutput.write("\(database.path) has no experiments yet; run one with `runner run SPEC`.")
-                return
-            }
+            let query = try database.reportQuery()
+            guard let records = try database.experiments(experiments, in: query) else { return }
             for record in records {
                 let plots = try query.plots(record, options: options)
                 for url in try plots.write(to: directory) { StandardOutput.write(url.relativePath) }

@@ -50,13 +50,8 @@ struct Report: ParsableCommand {
         }
         let options = ReportOptions(groupBy: groupColumns, filter: filter, sort: sort, top: top)
         do {
-            let store = try ResultStore(path: database.path, readOnly: true)
-            let query = try ReportQuery(store: store, schema: ConfigSchema(registry: RunnerCommand.registry))
-            let records = try query.experiments(experiments)
-            guard !records.isEmpty else {
-                StandardOutput.write("\(database.path) has no experiments yet; run one with `runner run SPEC`.")
-                return
-            }
+            let query = try database.reportQuery()
+            guard let records = try database.experiments(experiments, in: query) else { return }
             var reports: [ExperimentReport] = []
             for record in records { reports.append(try query.report(record, options: options)) }
             if let html {
