@@ -1,0 +1,75 @@
+import Foundation
+import GRDB
+import LSTMCore
+import RunnerFiles
+import RunnerModel
+import RunnerSpec
+import Synchronization
+
+/// Writing finished runs in batches: one transaction for many rows and their curves.
+extension ResultStore {
+    /// Queues a finished run for the next batch, and writes the batch when it holds 64 runs or
+    /// the last one is over a second old.
+    ///
+    /// - Parameters:
+    ///   - record: the finished run.
+    ///   - beforeFlush: runs before a batch is written (the caller syncs the checkpoint folder
+    ///     there, so that rows never point at files that are not yet durable).
+    /// - Throws: what `beforeFlush` throws, or ``StoreError``.
+    package func enqueue(_ record: FinishedRun, beforeFlush: () throws -> Void = {}) throws {
+        let due = buffer.withLock { buffer in
+            buffer.records.append(record)
+            return buffer.records.count >= 64 || buffer.lastFlush.duration(to: .now) > .seconds(1)
+        }
+        if due {
+            try beforeFlush()
+            try flush()
+        }
+    }
+
+    /// Writes every queued finished run in one transaction.
+    public func flush() throws(StoreError) {
+        let records = buffer.withLock { buffer in
+            defer {
+                buffer.records = []
+                buffer.lastFlush = .now
+            }
+            return buffer.records
+        }
+        guard !records.isEmpty else { return }
+        let env = environment
+        try write { db in
+            let update = try db.cachedStatement(
+                sql: """
+                    UPDATE runs SET status = ?, finished = ?, duration = ?, training_seconds = ?, final_loss = ?,
+                        best_loss = ?, best_iteration = ?, iterations_run = ?, target_reached_iteration = ?,
+                        stop_reason = ?, checkpoint_path = ?, checkpoint_sha256 = ?, initial_checkpoint_path = ?,
+                        curve_sha256 = ?, host = ?, code_version = ?, toolchain = ?, os = ?, cpu = ?, build_config = ?,
+                        error = ?, owner_host = NULL, owner_pid = NULL, heartbeat = NULL, started = ?
+                    WHERE id = ? AND status = 'running' AND owner_host = ? AND owner_pid = ?
+                    """
+            )
+            let curve = try db.cachedStatement(
+                sql: "INSERT OR REPLACE INTO curves (run_id, iterations, losses) VALUES (?, ?, ?)"
+            )
+            for record in records {
+                let result = record.result
+                let blob = LossCurve.encode(result.losses)
+                try update.execute(
+                    arguments: [
+                        result.status.rawValue, record.finished, record.duration, result.trainingSeconds,
+                        result.finalLoss,
+                        result.bestLoss, result.bestIteration, result.iterationsRun, result.targetReachedIteration,
+                        result.stopReason, record.checkpoint.finalPath, record.checkpoint.payloadSHA256,
+                        record.checkpoint.initialPath, LossCurve.sha256(blob), env.host, env.codeVersion, env.toolchain,
+                        env.os, env.cpu, env.buildConfig, nil, record.started, result.runID, env.host, ownerPID,
+                    ]
+                )
+                // Another process took the run over (this one was presumed dead): keep its result.
+                if db.changesCount == 1 {
+                    try curve.execute(arguments: [result.runID, result.losses.count, blob])
+                }
+            }
+        }
+    }
+}
