@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RunnerEngine
+import RunnerModel
 import RunnerStore
 
 struct Verify: ParsableCommand {
@@ -36,7 +37,7 @@ struct Verify: ParsableCommand {
             throw failure(error)
         }
         for outcome in outcomes {
-            StandardOutput.write("\(outcome.runID)  \(outcome.outcome)  \(outcome.detail)")
+            StandardOutput.write("\(outcome.runID)  \(outcome.outcome.rawValue)  \(outcome.detail)")
         }
         let identical = outcomes.filter(\.isIdentical).count
         StandardOutput.write("\(identical) of \(outcomes.count) run\(outcomes.count == 1 ? "" : "s") identical")

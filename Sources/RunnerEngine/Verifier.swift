@@ -30,7 +30,7 @@ public struct Verifier: Sendable {
         /// The run.
         public var runID: String
         /// `identical`, `differs` or `failed`.
-        public var outcome: String
+        public var outcome: VerificationOutcome
         /// The first iteration (from 1) whose loss differs.
         public var firstDivergentIteration: Int?
         /// The recorded loss there.
@@ -41,7 +41,7 @@ public struct Verifier: Sendable {
         public var detail: String
 
         /// Whether the run reproduced bit for bit.
-        public var isIdentical: Bool { outcome == "identical" }
+        public var isIdentical: Bool { outcome == .identical }
     }
 
     /// The finished runs a `verify` argument names: an experiment's (sampled), or one run.
@@ -88,7 +88,7 @@ public struct Verifier: Sendable {
     /// Verifies one run.
     public func verify(_ run: RunRecord) -> Outcome {
         func failed(_ detail: String) -> Outcome {
-            Outcome(runID: run.id, outcome: "failed", detail: detail)
+            Outcome(runID: run.id, outcome: .failed, detail: detail)
         }
         let recordedCurve: [Double]
         do {
@@ -129,7 +129,7 @@ public struct Verifier: Sendable {
             }
             return Outcome(
                 runID: run.id,
-                outcome: "differs",
+                outcome: .differs,
                 firstDivergentIteration: index + 1,
                 recordedLoss: recorded,
                 reproducedLoss: reproduced,
@@ -139,7 +139,7 @@ public struct Verifier: Sendable {
         if let recorded = run.checkpointSHA256, recorded != payload {
             return Outcome(
                 runID: run.id,
-                outcome: "differs",
+                outcome: .differs,
                 detail: ([
                     "the loss curve is identical but the final payload is not: recorded \(recorded.prefix(12)), now \(payload.prefix(12))"
                 ] + notes)
@@ -152,22 +152,22 @@ public struct Verifier: Sendable {
                 if file.header.payloadSHA256 != payload {
                     return Outcome(
                         runID: run.id,
-                        outcome: "differs",
+                        outcome: .differs,
                         detail:
                             "the checkpoint file \(stored) holds payload \(file.header.payloadSHA256.prefix(12)), not the reproduced \(payload.prefix(12))"
                     )
                 }
             } catch let error as CheckpointError where error.code == .wrongRun {
                 return Outcome(
-                    runID: run.id, outcome: "differs", detail: "the stored checkpoint is not the run's own: \(error)")
+                    runID: run.id, outcome: .differs, detail: "the stored checkpoint is not the run's own: \(error)")
             } catch {
-                return Outcome(runID: run.id, outcome: "differs", detail: "the stored checkpoint is damaged: \(error)")
+                return Outcome(runID: run.id, outcome: .differs, detail: "the stored checkpoint is damaged: \(error)")
             }
         }
         let iterations = result.losses.count
         return Outcome(
             runID: run.id,
-            outcome: "identical",
+            outcome: .identical,
             detail: (["\(iterations) iteration losses and the final payload \(payload.prefix(12)) match bit for bit"]
                 + notes)
                 .joined(separator: "; ")

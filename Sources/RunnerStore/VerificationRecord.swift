@@ -8,7 +8,7 @@ public struct VerificationRecord: Sendable {
     /// When (ISO 8601).
     public var checked: String
     /// `identical`, `differs`, `refused` or `failed`.
-    public var outcome: String
+    public var outcome: VerificationOutcome
     /// The first iteration (from 1) whose loss differs, if the curves differ.
     public var firstDivergentIteration: Int?
     /// The recorded and reproduced loss at that iteration.
@@ -23,7 +23,8 @@ public struct VerificationRecord: Sendable {
     package init(row: Row) {
         runID = row["run_id"]
         checked = row["checked"]
-        outcome = row["outcome"]
+        // The table's CHECK constraint admits only the four outcomes.
+        outcome = VerificationOutcome(rawValue: row["outcome"] ?? "") ?? .failed
         firstDivergentIteration = row["first_divergent_iteration"]
         recordedLoss = row["recorded_loss"]
         reproducedLoss = row["reproduced_loss"]
@@ -42,7 +43,7 @@ public struct VerificationRecord: Sendable {
     public init(
         runID: String,
         checked: String,
-        outcome: String,
+        outcome: VerificationOutcome,
         firstDivergentIteration: Int?,
         recordedLoss: Double?,
         reproducedLoss: Double?,
@@ -80,7 +81,8 @@ extension ResultStore {
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
-                        v.runID, v.checked, v.outcome, v.firstDivergentIteration, v.recordedLoss, v.reproducedLoss,
+                        v.runID, v.checked, v.outcome.rawValue, v.firstDivergentIteration, v.recordedLoss,
+                        v.reproducedLoss,
                         v.detail, v.environment.host, v.environment.codeVersion, v.environment.toolchain,
                         v.environment.os, v.environment.cpu, v.environment.buildConfig,
                     ]

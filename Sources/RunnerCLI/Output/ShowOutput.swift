@@ -53,7 +53,7 @@ public enum ShowOutput {
             field("os", environment.os)
         }
         for verification in verifications {
-            var text = "\(verification.checked): \(verification.outcome)"
+            var text = "\(verification.checked): \(verification.outcome.rawValue)"
             if let iteration = verification.firstDivergentIteration {
                 text += " (first differs at iteration \(iteration))"
             }

@@ -217,7 +217,7 @@ import Testing
             let id = try #require(try input.runs(ofExperiment: "tiny").first?.id)
             try input.record([
                 VerificationRecord(
-                    runID: id, checked: "2025-01-01T00:00:00.000Z", outcome: "identical", firstDivergentIteration: nil,
+                    runID: id, checked: "2025-01-01T00:00:00.000Z", outcome: .identical, firstDivergentIteration: nil,
                     recordedLoss: nil, reproducedLoss: nil, detail: nil, environment: .current)
             ])
             let merged = try makeStore("merged", in: directory)

@@ -31,7 +31,7 @@ import Testing
             let store = try ResultStore(path: directory.appendingPathComponent("runs.sqlite").path, readOnly: true)
             let run = try store.runs(ofExperiment: "tiny")[0]
             let verifications = try store.verifications(of: run.id)
-            #expect(verifications.map(\.outcome) == ["identical"])
+            #expect(verifications.map(\.outcome) == [.identical])
             let environment = try #require(verifications.first?.environment)
             #expect(!environment.host.isEmpty && !environment.codeVersion.isEmpty && !environment.cpu.isEmpty)
             #expect(
@@ -60,7 +60,7 @@ import Testing
                 result.stdout.contains("(relative difference 1.") || result.stdout.contains("(relative difference 2.")
                     || result.stdout.contains("(relative difference 3."))
             let verification = try #require(try store.verifications(of: run.id).last)
-            #expect(verification.outcome == "differs")
+            #expect(verification.outcome == .differs)
             #expect(verification.firstDivergentIteration == 17)
             #expect(verification.recordedLoss == curve[16])
             #expect(verification.reproducedLoss == curve[16].nextDown)
@@ -83,7 +83,7 @@ import Testing
             }
             let reread = try store.runs(ofExperiment: "tiny")
             let outcomes = try Verifier(store: store).verify(Array(reread.prefix(3)), jobs: 2)
-            #expect(outcomes.map(\.outcome) == ["differs", "differs", "identical"])
+            #expect(outcomes.map(\.outcome) == [.differs, .differs, .identical])
             #expect(outcomes[0].detail.hasPrefix("the stored checkpoint is damaged: "))
             #expect(
                 outcomes[1].detail.hasPrefix(
