@@ -22,7 +22,7 @@ extension Checkpoint {
     public init(
         runID: String,
         iteration: Int,
-        kind: String,
+        kind: CheckpointHeader.Kind,
         cellOutput: CellOutput,
         config: String,
         parameters: LSTMParameters,

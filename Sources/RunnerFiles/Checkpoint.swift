@@ -55,7 +55,7 @@ public struct Checkpoint: Equatable, Sendable {
     public init(
         runID: String,
         iteration: Int,
-        kind: String,
+        kind: CheckpointHeader.Kind,
         inputSize: Int,
         hiddenSize: Int,
         readoutSize: Int,

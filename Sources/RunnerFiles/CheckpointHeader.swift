@@ -3,6 +3,16 @@
 ///
 /// It is encoded with `JSONEncoder` and `.sortedKeys`, so equal headers give equal bytes.
 public struct CheckpointHeader: Codable, Equatable, Sendable {
+    /// Which weights a checkpoint holds.
+    public enum Kind: String, Codable, Sendable {
+        /// Before the first update (`checkpoints.initial`).
+        case initial
+        /// After training (`checkpoints.final`).
+        case final
+        /// A snapshot after some iterations, to resume from (`checkpoints.every`).
+        case every
+    }
+
     /// The name and shape of one array in the payload.
     public struct ArrayInfo: Codable, Equatable, Sendable {
         /// The array's name, unique in the checkpoint.
@@ -26,7 +36,7 @@ public struct CheckpointHeader: Codable, Equatable, Sendable {
     /// The number of parameter updates applied before this checkpoint.
     public var iteration: Int
     /// When it was taken: `initial`, `final` or `every`.
-    public var kind: String
+    public var kind: Kind
     /// `X`, the length of each input vector.
     public var inputSize: Int
     /// `H`, the number of memory cells.
@@ -58,7 +68,7 @@ public struct CheckpointHeader: Codable, Equatable, Sendable {
     public init(
         runID: String,
         iteration: Int,
-        kind: String,
+        kind: Kind,
         inputSize: Int,
         hiddenSize: Int,
         readoutSize: Int,

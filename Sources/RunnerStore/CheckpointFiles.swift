@@ -57,7 +57,7 @@ public enum CheckpointFiles {
         try Checkpoint(
             runID: result.runID,
             iteration: result.iterationsRun,
-            kind: "final",
+            kind: .final,
             cellOutput: result.config.cellOutput,
             config: result.config.canonicalJSON,
             parameters: result.finalParameters,
@@ -94,7 +94,7 @@ public enum CheckpointFiles {
             let initial = try Checkpoint(
                 runID: result.runID,
                 iteration: 0,
-                kind: "initial",
+                kind: .initial,
                 cellOutput: result.config.cellOutput,
                 config: result.config.canonicalJSON,
                 parameters: result.initialParameters,
@@ -120,7 +120,7 @@ public enum CheckpointFiles {
         let checkpoint = try Checkpoint(
             runID: trial.runID,
             iteration: snapshot.iteration,
-            kind: "every",
+            kind: .every,
             cellOutput: trial.config.cellOutput,
             config: trial.config.canonicalJSON,
             parameters: snapshot.parameters,

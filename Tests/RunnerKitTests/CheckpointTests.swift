@@ -33,7 +33,7 @@ import Testing
         try Checkpoint(
             runID: "3f2a9c1b7d0e",
             iteration: iteration,
-            kind: "final",
+            kind: .final,
             cellOutput: .tanh,
             config: config,
             parameters: parameters,
@@ -96,7 +96,7 @@ import Testing
         #expect(checkpoint["missing"] == nil)
         let header = checkpoint.header
         #expect((header.inputSize, header.hiddenSize, header.readoutSize) == (3, 4, 5))
-        #expect(header.cellOutput == "tanh" && header.kind == "final" && header.iteration == 100)
+        #expect(header.cellOutput == "tanh" && header.kind == .final && header.iteration == 100)
         #expect(header.config == Self.config)
         #expect(header.arrays.map(\.shape) == checkpoint.arrays.map(\.shape))
         #expect(header.payloadSHA256 == Digest.sha256Hex(Checkpoint.payload(of: checkpoint.arrays)))
@@ -119,7 +119,7 @@ import Testing
         let checkpoint = try Checkpoint(
             runID: "r",
             iteration: 0,
-            kind: "initial",
+            kind: .initial,
             cellOutput: .identity,
             config: "{}",
             parameters: parameters
@@ -174,7 +174,7 @@ import Testing
         let checkpoint = try Checkpoint(
             runID: "3f2a9c1b7d0e",
             iteration: 1,
-            kind: "final",
+            kind: .final,
             cellOutput: .identity,
             config: "{}",
             parameters: parameters
@@ -328,7 +328,7 @@ import Testing
         let checkpoint = try Checkpoint(
             runID: "3f2a9c1b7d0e",
             iteration: 1,
-            kind: "every",
+            kind: .every,
             inputSize: 3,
             hiddenSize: 4,
             readoutSize: 5,
@@ -347,7 +347,7 @@ import Testing
         let withoutBias = try Checkpoint(
             runID: "r",
             iteration: 1,
-            kind: "every",
+            kind: .every,
             inputSize: 3,
             hiddenSize: 4,
             readoutSize: 5,
@@ -361,7 +361,7 @@ import Testing
         let zeroHidden = try Checkpoint(
             runID: "r",
             iteration: 1,
-            kind: "every",
+            kind: .every,
             inputSize: 3,
             hiddenSize: 0,
             readoutSize: 5,
@@ -379,7 +379,7 @@ import Testing
             try Checkpoint(
                 runID: "r",
                 iteration: 0,
-                kind: "initial",
+                kind: .initial,
                 cellOutput: .identity,
                 config: "{}",
                 parameters: Self.parameters,
@@ -392,7 +392,7 @@ import Testing
             try Checkpoint(
                 runID: "r",
                 iteration: 0,
-                kind: "initial",
+                kind: .initial,
                 cellOutput: .identity,
                 config: "{}",
                 parameters: Self.parameters,

@@ -56,7 +56,7 @@ import Testing
             let original = try store.finalCheckpoint(of: a)
             let header = original.header
             let forged = try Checkpoint(
-                runID: b.id, iteration: header.iteration, kind: "final", inputSize: header.inputSize,
+                runID: b.id, iteration: header.iteration, kind: .final, inputSize: header.inputSize,
                 hiddenSize: header.hiddenSize, readoutSize: header.readoutSize, cellOutput: header.cellOutput,
                 config: b.configJSON, arrays: original.arrays)
             let fileB = try Self.checkpointFile(b, of: store)
