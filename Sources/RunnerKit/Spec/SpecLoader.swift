@@ -329,6 +329,8 @@ public struct SpecLoader: Sendable {
             ParameterSpec("initial", .boolean, .defaulted(.boolean(false)), help: "write the initial parameters"),
             ParameterSpec(
                 "every", .integer(0...100_000_000), .defaulted(.integer(0)), help: "write every N iterations"),
+            ParameterSpec(
+                "compression", .integer(0...9), .defaulted(.integer(0)), help: "the deflate level (0: stored)"),
         ]
         for key in fields.keys.sorted() where !specs.contains(where: { $0.name == key }) {
             let hint =
