@@ -61,7 +61,7 @@ struct Run: ParsableCommand {
                 do {
                     let trials = try spec.trials()
                     let shown = try PlannedTrial.resolvingInit(
-                        selected.map { $0.select(trials) } ?? trials, store: existing)
+                        selected.map { $0.select(trials) } ?? trials, store: existing, file: spec.file)
                     StandardOutput.write(DryRunOutput.text(spec: spec, trials: shown, shard: selected), terminator: "")
                 } catch {
                     throw failure(error, usage: true)

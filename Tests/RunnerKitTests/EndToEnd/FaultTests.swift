@@ -126,6 +126,33 @@ import Testing
         }
     }
 
+    /// A model.init that cannot be used is named with the spec that gives it, whatever it is.
+    @Test(arguments: [
+        ("plots", "it is a folder whose name ends in neither .ckpt.gz nor .npz"),
+        ("notes.txt", "it is a file whose name ends in neither .ckpt.gz nor .npz"),
+        ("9999", "in runs.sqlite, no run id starts with \"9999\""),
+        ("w.npz", "cannot read the file: No such file or directory"),
+    ])
+    func anUnusableModelInitIsNamedWithItsSpec(value: String, message: String) throws {
+        try withTemporaryDirectory { directory in
+            try FileManager.default.createDirectory(
+                at: directory.appendingPathComponent("plots"), withIntermediateDirectories: true)
+            try Data("x".utf8).write(to: directory.appendingPathComponent("notes.txt"))
+            let seeded = try writeSpec(tinySpec(name: "seeded"), named: "seeded.json", in: directory)
+            try #require(
+                try RunnerCLI.run(["run", seeded, "--db", "runs.sqlite", "--quiet"], in: directory).status == 0)
+            let spec = try writeSpec(tinySpec(extra: #""model": {"init": "\#(value)"}"#), in: directory)
+            for flags in [[], ["--dry-run"]] {
+                let result = try RunnerCLI.run(["run", spec, "--db", "runs.sqlite"] + flags, in: directory)
+                #expect(result.status == 64)
+                #expect(
+                    result.stderr.hasPrefix("error: \(spec): model.init is \"\(value)\"; \(message)"),
+                    "\(result.stderr)")
+                #expect(result.stderr.filter { $0 == "\n" }.count == 1)
+            }
+        }
+    }
+
     @Test func aFileWhereTheCheckpointFolderGoesIsRefusedBeforeTraining() throws {
         try withTemporaryDirectory { directory in
             try Data("not a folder".utf8).write(to: directory.appendingPathComponent("checkpoints"))
