@@ -36,7 +36,9 @@ struct WarmStart: Sendable {
     ///
     /// Trials that come to share a run id (`"7c1a"` and its full id) are kept once, the first.
     ///
-    /// - Parameter trials: trials as the spec gives them.
+    /// - Parameters:
+    ///   - trials: trials as the spec gives them.
+    ///   - file: the spec file that errors name (else the database, or the run).
     /// - Returns: the trials, and the initial states by their new run ids.
     /// - Throws: ``SpecError`` naming `model.init` when a source cannot be read or its shapes
     ///   differ from the trial's.
