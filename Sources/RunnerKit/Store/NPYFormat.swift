@@ -67,15 +67,6 @@ enum NPYFormat {
         var size: Int { self == .bool ? 1 : 8 }
     }
 
-    /// Parses a `.npy` file into an array of doubles.
-    ///
-    /// - Parameters:
-    ///   - data: The `.npy` file's bytes.
-    ///   - name: The array's name, for the result and for errors.
-    ///   - file: The `.npz` path to name in errors.
-    /// - Returns: The array, `<i8` and `|b1` values converted to `Double`.
-    /// - Throws: ``NPZError`` `malformed` for a damaged file, `unsupported` for a dtype other than
-    ///   `<f8`, `<i8`, `|b1`, or for Fortran order.
     /// How many bytes the `.npy` file that starts with `prefix` declares (prefix, header and
     /// data), so that an entry can be read no further than that: `nil` while `prefix` is too short
     /// to hold the header, and `prefix.count` when it does not declare a size (no magic, a header
@@ -118,6 +109,15 @@ enum NPYFormat {
         return NPZError(.malformed, file: file, array: name, message: "it holds more data than its header declares")
     }
 
+    /// Parses a `.npy` file into an array of doubles.
+    ///
+    /// - Parameters:
+    ///   - data: The `.npy` file's bytes.
+    ///   - name: The array's name, for the result and for errors.
+    ///   - file: The `.npz` path to name in errors.
+    /// - Returns: The array, `<i8` and `|b1` values converted to `Double`.
+    /// - Throws: ``NPZError`` `malformed` for a damaged file, `unsupported` for a dtype other than
+    ///   `<f8`, `<i8`, `|b1`, or for Fortran order.
     static func decode(_ data: Data, name: String, file: String) throws(NPZError) -> NamedArray {
         let result = data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
             Result { () throws(NPZError) -> NamedArray in try decode(bytes, name: name, file: file) }
