@@ -29,7 +29,7 @@ struct Merge: ParsableCommand {
             let store = try ResultStore(path: output)
             let summary = try store.merge(inputs)
             for warning in summary.warnings {
-                FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
+                try? FileHandle.standardError.write(contentsOf: Data("warning: \(warning)\n".utf8))
             }
             StandardOutput.write(MergeOutput.text(summary: summary, output: output), terminator: "")
         } catch {
