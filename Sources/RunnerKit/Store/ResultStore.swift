@@ -162,7 +162,7 @@ public final class ResultStore: Sendable {
         } catch let error as DatabaseError where Self.isOutOfSpace(error, path: path) {
             throw StoreError(.diskFull, file: path, Self.outOfSpaceText(error))
         } catch {
-            throw StoreError(.sqlite, file: path, "\(error)")
+            throw Self.sqliteFailure(error, path: path)
         }
     }
 
@@ -177,6 +177,9 @@ public final class ResultStore: Sendable {
     /// writable file (and `-wal` and `-shm` beside it) unless `readOnly`, an existing one if
     /// `readOnly`, an existing writable directory for a new one.
     private static func checkPath(_ path: String, readOnly: Bool) throws(StoreError) {
+        guard !path.isEmpty else {
+            throw StoreError(.badPath, file: "--db", "is empty; give a database file such as results/runs.sqlite.")
+        }
         let manager = FileManager.default
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         var isDirectory: ObjCBool = false
@@ -345,6 +348,19 @@ public final class ResultStore: Sendable {
         }
     }
 
+    /// An SQLite failure as one line: a damaged file says so and how to recover it; any other
+    /// error gives SQLite's code and message, never the SQL it was running.
+    static func sqliteFailure(_ error: any Error, path: String) -> StoreError {
+        guard let error = error as? DatabaseError else { return StoreError(.sqlite, file: path, "\(error)") }
+        let message = error.message ?? "\(error.resultCode)"
+        if error.resultCode == .SQLITE_CORRUPT {
+            return StoreError(
+                .sqlite, file: path,
+                "is damaged (\(message)); restore it from a copy, or save what is left with sqlite3 \(path) .recover.")
+        }
+        return StoreError(.sqlite, file: path, "SQLite error \(error.resultCode.rawValue): \(message)")
+    }
+
     /// Runs `body` in an immediate write transaction, mapping errors to ``StoreError``.
     func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
         do {
@@ -362,7 +378,7 @@ public final class ResultStore: Sendable {
         } catch let error as DatabaseError where Self.isOutOfSpace(error, path: path) {
             throw StoreError(.diskFull, file: path, Self.outOfSpaceText(error))
         } catch {
-            throw StoreError(.sqlite, file: path, "\(error)")
+            throw Self.sqliteFailure(error, path: path)
         }
     }
 
@@ -375,7 +391,7 @@ public final class ResultStore: Sendable {
         } catch let error as DatabaseError where Self.isOutOfSpace(error, path: path) {
             throw StoreError(.diskFull, file: path, Self.outOfSpaceText(error))
         } catch {
-            throw StoreError(.sqlite, file: path, "\(error)")
+            throw Self.sqliteFailure(error, path: path)
         }
     }
 

@@ -23,6 +23,33 @@ import Testing
         }
     }
 
+    @Test func aTruncatedDatabaseIsSaidToBeDamagedWithoutSQL() throws {
+        try withTemporaryDirectory { directory in
+            try FaultAnswerTests.tinyDatabase(directory)
+            let whole = try Data(contentsOf: directory.appendingPathComponent("runs.sqlite"))
+            try whole.prefix(8192).write(to: directory.appendingPathComponent("cut.sqlite"))
+            for command in [["report"], ["run", try Self.spec(in: directory)], ["show", "0"]] {
+                let result = try RunnerCLI.run(command + ["--db", "cut.sqlite"], in: directory)
+                #expect(result.status == 1)
+                #expect(
+                    result.stderr.hasPrefix("error: cut.sqlite: is damaged (database disk image is malformed); "),
+                    "\(command[0]): \(result.stderr)")
+                #expect(!result.stderr.contains("while executing"))
+                #expect(result.stderr.filter { $0 == "\n" }.count == 1)
+            }
+        }
+    }
+
+    @Test func anEmptyDatabasePathIsAUsageError() throws {
+        try withTemporaryDirectory { directory in
+            for command in [["report"], ["run", try Self.spec(in: directory)]] {
+                let result = try RunnerCLI.run(command + ["--db", ""], in: directory)
+                #expect(result.status == 64)
+                #expect(result.stderr == "error: --db: is empty; give a database file such as results/runs.sqlite.\n")
+            }
+        }
+    }
+
     @Test func anEmptyFileIsRefusedForReadingAndBecomesADatabaseForRunning() throws {
         try withTemporaryDirectory { directory in
             let path = directory.appendingPathComponent("empty.sqlite").path
