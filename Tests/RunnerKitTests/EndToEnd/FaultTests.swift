@@ -194,6 +194,20 @@ import Testing
         }
     }
 
+    @Test func aSignalThatStopsVerifyIsNoVerdict() throws {
+        try withTemporaryDirectory { directory in
+            _ = try StoreTests.sweep(tinySpec(sweep: #"{"seed": {"range": [0, 200]}}"#, iterations: 60), in: directory)
+            let process = try RunnerCLI.start(["verify", "tiny", "--db", "runs.sqlite", "--jobs", "1"], in: directory)
+            Thread.sleep(forTimeInterval: 0.3)
+            kill(process.processIdentifier, SIGTERM)
+            process.waitUntilExit()
+            let (stdout, stderr) = RunnerCLI.output(of: process)
+            #expect(process.terminationReason == .exit)
+            #expect(process.terminationStatus == 143, "\(stdout.suffix(200)) \(stderr)")
+            #expect(stderr.contains(" of the 200 runs verified; run the same command again"), "\(stderr)")
+        }
+    }
+
     @Test func aClosedOutputDoesNotKillTheSweep() throws {
         try withTemporaryDirectory { directory in
             let spec = try writeSpec(tinySpec(sweep: #"{"seed": {"range": [0, 400]}}"#, iterations: 60), in: directory)
