@@ -27,6 +27,7 @@ struct Merge: ParsableCommand {
                 _ = try ResultStore(path: input, readOnly: true)
             }
             let store = try ResultStore(path: output)
+            defer { store.checkpointLog() }
             let summary = try store.merge(inputs)
             for warning in summary.warnings {
                 try? FileHandle.standardError.write(contentsOf: Data("warning: \(warning)\n".utf8))

@@ -85,6 +85,8 @@ struct Run: ParsableCommand {
         } catch {
             throw failure(error, usage: error.isUsageError)
         }
+        // However the sweep ends, the database file alone holds what was recorded.
+        defer { store.checkpointLog() }
         let interrupt = InterruptHandler(
             message: "interrupted: no new trials; letting running ones stop (^C again to exit now)")
         defer { interrupt.remove() }

@@ -361,6 +361,16 @@ public final class ResultStore: Sendable {
         return StoreError(.sqlite, file: path, "SQLite error \(error.resultCode.rawValue): \(message)")
     }
 
+    /// Copies the write-ahead log's committed pages into the database file (`PRAGMA
+    /// wal_checkpoint(PASSIVE)`), so that the `.sqlite` file alone holds every result: a copy of it
+    /// made without its `-wal` file (`cp`, `scp` from a cluster) loses nothing. Best effort and
+    /// never waits: pages another process is still using stay in the log for its own checkpoint.
+    public func checkpointLog() {
+        try? queue.writeWithoutTransaction { db in
+            _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)")
+        }
+    }
+
     /// Runs `body` in an immediate write transaction, mapping errors to ``StoreError``.
     func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
         do {

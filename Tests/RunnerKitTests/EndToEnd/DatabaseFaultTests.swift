@@ -40,6 +40,25 @@ import Testing
         }
     }
 
+    /// What `runner run` and `runner merge` recorded is in the `.sqlite` file itself when they
+    /// exit, not only in its `-wal` file: a copy of the file alone (cp, scp) holds every run.
+    @Test func theDatabaseFileAloneHoldsTheResultsOnceRunOrMergeExits() throws {
+        try withTemporaryDirectory { directory in
+            try FaultAnswerTests.tinyDatabase(directory)
+            let merged = try RunnerCLI.run(["merge", "merged.sqlite", "runs.sqlite"], in: directory)
+            try #require(merged.status == 0, "\(merged.stderr)")
+            let copies = directory.appendingPathComponent("copies")
+            try FileManager.default.createDirectory(at: copies, withIntermediateDirectories: true)
+            for name in ["runs.sqlite", "merged.sqlite"] {
+                try FileManager.default.copyItem(
+                    at: directory.appendingPathComponent(name), to: copies.appendingPathComponent(name))
+                let report = try RunnerCLI.run(["report", "--db", "copies/\(name)"], in: directory)
+                #expect(report.status == 0, "\(name): \(report.stderr)")
+                #expect(report.stdout.contains("runs: 2 (2 completed)"), "\(name): \(report.stdout)")
+            }
+        }
+    }
+
     @Test func anEmptyDatabasePathIsAUsageError() throws {
         try withTemporaryDirectory { directory in
             for command in [["report"], ["run", try Self.spec(in: directory)]] {
