@@ -65,3 +65,23 @@ extension FaultAnswerTests {
         }
     }
 }
+
+extension FaultAnswerTests {
+    /// A value or key with a line break (or another control character) in it keeps the error on
+    /// one line, the character written as an escape.
+    @Test(arguments: [
+        (#"{"name": "a\nb"}"#, #"name is "a\nb"; use 1 to 100"#),
+        (#"{"name": "p", "model": {"cell\nOutput": "tanh"}}"#, #"model.cell\nOutput is not a known key"#),
+        (#"{"name": "p", "model": {"cellOutput": "x\ty"}}"#, #"model.cellOutput is "x\ty"; known cell outputs"#),
+        (#"{"name": "p", "na\u0000me": "q"}"#, #"na\u{0}me is not a known key"#),
+    ])
+    func controlCharactersInAnErrorAreEscaped(spec: String, message: String) throws {
+        try withTemporaryDirectory { directory in
+            let path = try writeSpec(spec, in: directory)
+            let result = try RunnerCLI.run(["run", path, "--dry-run"], in: directory)
+            #expect(result.status == 64)
+            #expect(result.stderr.contains(message), "\(result.stderr)")
+            #expect(result.stderr.filter { $0 == "\n" }.count == 1, "\(result.stderr)")
+        }
+    }
+}
