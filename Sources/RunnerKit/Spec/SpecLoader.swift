@@ -121,6 +121,11 @@ public struct SpecLoader: Sendable {
             }
         case "plist":
             if let problem = plistDepthProblem(data, file: file) { throw problem }
+            if let (path, line) = PlistDuplicateKeys.first(in: data) {
+                throw SpecError(
+                    .syntax, file: file, keyPath: path,
+                    "appears twice in one dictionary (the second time at line \(line)); keep one of them.")
+            }
             do {
                 return try PropertyListDecoder().decode(ConfigValue.self, from: data)
             } catch {

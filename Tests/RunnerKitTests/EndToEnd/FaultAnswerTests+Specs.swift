@@ -85,3 +85,35 @@ extension FaultAnswerTests {
         }
     }
 }
+
+extension FaultAnswerTests {
+    /// A key given twice in a property list is refused as in JSON, at any depth.
+    @Test(arguments: [
+        (
+            "<key>name</key><string>p</string><key>model</key><dict><key>hiddenSize</key><integer>5</integer>"
+                + "<key>hiddenSize</key><integer>6</integer></dict>", "model.hiddenSize appears twice"
+        ),
+        (
+            "<key>name</key><string>p</string><key>sweep</key><dict><key>seed</key><array><integer>1</integer>"
+                + "</array></dict>\n<key>name</key><string>q</string>",
+            "name appears twice in one dictionary (the second time at line 4)"
+        ),
+        (
+            "<key>name</key><string>p</string><key>sweep</key><dict><key>seed</key><array><dict><key>a</key>"
+                + "<true/><key>a</key><false/></dict></array></dict>", "sweep.seed[0].a appears twice"
+        ),
+    ])
+    func aKeyGivenTwiceInAPropertyListIsRefused(body: String, message: String) throws {
+        try withTemporaryDirectory { directory in
+            let text = """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
+                <plist version="1.0"><dict>\(body)</dict></plist>
+                """
+            let path = try writeSpec(text, named: "spec.plist", in: directory)
+            let result = try RunnerCLI.run(["run", path, "--dry-run"], in: directory)
+            #expect(result.status == 64)
+            #expect(result.stderr.contains("spec.plist: \(message)"), "\(result.stderr)")
+        }
+    }
+}
