@@ -193,6 +193,12 @@ public final class ResultStore: Sendable {
                     .badPath, file: path,
                     "is \(kind.kind), not a database file; give a results database such as results/runs.sqlite.")
             }
+            if !readOnly && access(path, W_OK) != 0 && errno == EROFS {
+                throw StoreError(
+                    .badPath, file: path,
+                    "is on a read-only file system; copy it (with its checkpoints folder) to writable storage, "
+                        + "or use a command that only reads it (report, show, export).")
+            }
             if !readOnly && !isWritable(path) {
                 throw StoreError(
                     .badPath, file: path, "is read-only; make it writable (chmod u+w) or choose another --db.")

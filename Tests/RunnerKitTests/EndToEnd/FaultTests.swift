@@ -235,6 +235,32 @@ import Testing
         }
     }
 
+    // MARK: - Read-only media
+
+    @Test func aCommandThatWritesSaysTheFileSystemIsReadOnly() throws {
+        try withTemporaryDirectory { directory in
+            let mount = directory.appendingPathComponent("media", isDirectory: true)
+            try FileManager.default.createDirectory(at: mount, withIntermediateDirectories: true)
+            let mounted = try runProgram("mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", mount.path])
+            guard mounted.status == 0 else {
+                print("skipped: cannot mount a tmpfs to make read-only (\(mounted.standardError.prefix(80)))")
+                return
+            }
+            defer { _ = try? runProgram("umount", [mount.path]) }
+            let spec = try writeSpec(tinySpec(), in: directory)
+            let first = try RunnerCLI.run(["run", spec, "--db", "media/runs.sqlite", "--quiet"], in: directory)
+            try #require(first.status == 0, "\(first.stderr)")
+            try #require(try runProgram("mount", ["-o", "remount,ro", mount.path]).status == 0)
+            for command in [["run", spec], ["verify", "tiny"]] {
+                let result = try RunnerCLI.run(command + ["--db", "media/runs.sqlite"], in: directory)
+                #expect(result.status == 64)
+                #expect(
+                    result.stderr.hasPrefix("error: media/runs.sqlite: is on a read-only file system; copy it"),
+                    "\(command[0]): \(result.stderr)")
+            }
+        }
+    }
+
     // MARK: - Full disk
 
     @Test func aDiskThatFillsMidSweepSaysSoAndARerunFinishesEverything() throws {
