@@ -117,3 +117,17 @@ extension FaultAnswerTests {
         }
     }
 }
+
+extension FaultAnswerTests {
+    /// A whole number too large for an integer field is out of its range, not "not a whole number".
+    @Test func aWholeNumberBeyondAnIntegerIsOutOfRange() throws {
+        try withTemporaryDirectory { directory in
+            let path = try writeSpec(#"{"name": "s", "seed": 18446744073709551615}"#, in: directory)
+            let result = try RunnerCLI.run(["run", path, "--dry-run"], in: directory)
+            #expect(result.status == 64)
+            #expect(
+                result.stderr.hasSuffix("seed is 1.8446744073709552e+19; seed must be in [0, 9007199254740992].\n"),
+                "\(result.stderr)")
+        }
+    }
+}
