@@ -28,6 +28,20 @@ struct Runner: ParsableCommand {
             )
             return
         }
-        main(nil)
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            // A command line that does not parse is bad input like any other: one line and exit
+            // 64 (ArgumentParser would add the usage on two more). Help, --help and the exit codes
+            // the commands throw go through ArgumentParser as before.
+            guard !(error is ExitCode), exitCode(for: error) == .validationFailure else { exit(withError: error) }
+            let arguments = CommandLine.arguments.dropFirst()
+            let names = configuration.subcommands.map { $0._commandName }
+            let help = arguments.first.flatMap { names.contains($0) ? "runner \($0) --help" : nil } ?? "runner --help"
+            let text = message(for: error)
+            _ = failure(text.hasSuffix("?") ? "\(text) See \(help)." : "\(text); see \(help).", usage: true)
+            exit(withError: ExitCode.validationFailure)
+        }
     }
 }

@@ -131,3 +131,20 @@ extension FaultAnswerTests {
         }
     }
 }
+
+extension FaultAnswerTests {
+    /// A command line that does not parse is one line and exit 64, like every other bad input.
+    @Test(arguments: [
+        (["report", "--bogus"], "error: Unknown option '--bogus'; see runner report --help.\n"),
+        (["train", "--seed"], "error: Missing value for '--seed <seed>'; see runner train --help.\n"),
+        (["export"], "error: Missing expected argument '<target>'; see runner export --help.\n"),
+        (["bogus"], "error: Unexpected argument 'bogus'; see runner --help.\n"),
+    ])
+    func aCommandLineThatDoesNotParseIsOneLine(arguments: [String], message: String) throws {
+        try withTemporaryDirectory { directory in
+            let result = try RunnerCLI.run(arguments, in: directory)
+            #expect(result.status == 64)
+            #expect(result.stderr == message)
+        }
+    }
+}
