@@ -53,8 +53,9 @@ struct Export: ParsableCommand {
         } else {
             let final = try materializer.final(of: record)
             if final.retrained {
-                FileHandle.standardError.write(
-                    Data("run \(record.id) kept no checkpoint: trained it again (same bits as recorded)\n".utf8))
+                try? FileHandle.standardError.write(
+                    contentsOf:
+                        Data("run \(record.id) kept no checkpoint: trained it again (same bits as recorded)\n".utf8))
             }
             arrays = NPZ.exportArrays(final.parameters, trainingSet: final.trainingSet)
         }

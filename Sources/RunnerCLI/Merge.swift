@@ -28,9 +28,10 @@ struct Merge: ParsableCommand {
                 _ = try ResultStore(path: input, readOnly: true)
             }
             let store = try ResultStore(path: output)
+            defer { store.checkpointLog() }
             let summary = try store.merge(inputs)
             for warning in summary.warnings {
-                FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
+                try? FileHandle.standardError.write(contentsOf: Data("warning: \(warning)\n".utf8))
             }
             StandardOutput.write(MergeOutput.text(summary: summary, output: output), terminator: "")
         } catch {

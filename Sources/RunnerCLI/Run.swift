@@ -65,7 +65,8 @@ struct Run: ParsableCommand {
                 do {
                     let trials = try spec.trials()
                     let shown = try PlannedTrial.resolvingInit(
-                        selected.map { $0.select(trials) } ?? trials, store: existing, registry: RunnerCommand.registry)
+                        selected.map { $0.select(trials) } ?? trials, store: existing,
+                        registry: RunnerCommand.registry, file: spec.file)
                     StandardOutput.write(DryRunOutput.text(spec: spec, trials: shown, shard: selected), terminator: "")
                 } catch {
                     throw failure(error, usage: true)
@@ -89,6 +90,8 @@ struct Run: ParsableCommand {
         } catch {
             throw failure(error)
         }
+        // However the sweep ends, the database file alone holds what was recorded.
+        defer { store.checkpointLog() }
         let interrupt = InterruptHandler(
             message: "interrupted: no new trials; letting running ones stop (^C again to exit now)")
         defer { interrupt.remove() }

@@ -35,10 +35,13 @@ public enum RunnerCommand {
             // line on stderr (a library error through ``failure(_:)``, a parse error with its message).
             let code = Runner.exitCode(for: error)
             guard code != .success, !(error is ExitCode) else { Runner.exit(withError: error) }
-            let message = Runner.message(for: error)
-            if !message.isEmpty {
-                try? FileHandle.standardError.write(contentsOf: Data("error: \(message)\n".utf8))
-            }
+            let arguments = CommandLine.arguments.dropFirst()
+            let names = Runner.configuration.subcommands.map { $0._commandName }
+            let help = arguments.first.flatMap { names.contains($0) ? "runner \($0) --help" : nil } ?? "runner --help"
+            let text = Runner.message(for: error)
+            _ = failure(
+                text.hasSuffix("?") ? "\(text) See \(help)." : "\(text); see \(help).",
+                usage: code == .validationFailure)
             exit(code.rawValue)
         }
         exit(0)

@@ -59,7 +59,8 @@ enum StandardOutput {
         failed.store(true, ordering: .relaxed)
         if number == EPIPE { end(141) }
         let reason = String(cString: strerror(number))
-        FileHandle.standardError.write(Data("error: cannot write to standard output: \(reason)\n".utf8))
+        try? FileHandle.standardError.write(
+            contentsOf: Data("error: cannot write to standard output: \(reason)\n".utf8))
         end(1)
     }
 }

@@ -151,7 +151,7 @@ struct Train: ParsableCommand {
             let line =
                 "gradient check \(group.group): \(group.checked) parameters, max relative error "
                 + String(format: "%.3e", group.maxRelativeError)
-            FileHandle.standardError.write(Data((line + "\n").utf8))
+            try? FileHandle.standardError.write(contentsOf: Data((line + "\n").utf8))
         }
     }
 }

@@ -12,7 +12,8 @@ struct Verify: ParsableCommand {
             every iteration's loss and the final checkpoint's payload digest. Prints per run \
             `identical`, or the first iteration whose loss differs with both values. Outcomes \
             are recorded in the verifications table (see runner show). Exit 0 when all are \
-            identical, 1 otherwise.
+            identical, 1 otherwise; 128 + the signal's number when a signal (^C, SIGTERM) stopped \
+            it before every run was verified.
             """
     )
 
@@ -26,13 +27,17 @@ struct Verify: ParsableCommand {
         ProcessTuning.reuseFreedMemory()
         if let sample, sample < 1 { throw failure("--sample is \(sample); give at least 1.", usage: true) }
         let outcomes: [Verifier.Outcome]
+        let requested: Int
+        let stoppedBy: Int32?
         do {
             let store = try ResultStore(path: database.path)
             let verifier = Verifier(store: store, registry: RunnerCommand.registry)
             let runs = try verifier.runs(for: target, sample: sample)
+            requested = runs.count
             let interrupt = InterruptHandler(message: "interrupted: finishing the runs being verified")
             defer { interrupt.remove() }
             outcomes = try verifier.verify(runs, jobs: jobs, stop: interrupt.flag)
+            stoppedBy = interrupt.interrupted ? interrupt.exitStatus : nil
         } catch {
             throw failure(error)
         }
@@ -41,6 +46,14 @@ struct Verify: ParsableCommand {
         }
         let identical = outcomes.filter(\.isIdentical).count
         StandardOutput.write("\(identical) of \(outcomes.count) run\(outcomes.count == 1 ? "" : "s") identical")
+        if let stoppedBy, outcomes.count < requested {
+            // Not a verdict on the runs it did not reach: the signal's status, as runner run exits.
+            try? FileHandle.standardError.write(
+                contentsOf: Data(
+                    "interrupted: \(outcomes.count) of the \(requested) runs verified; run the same command again\n"
+                        .utf8))
+            throw ExitCode(stoppedBy)
+        }
         if identical != outcomes.count { throw ExitCode(1) }
     }
 }

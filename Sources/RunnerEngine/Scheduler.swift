@@ -85,7 +85,7 @@ public struct Scheduler: Sendable {
             }
             let started = ContinuousClock.now
             let outcome = Result<TrialResult, any Error> { try execute(trial, stop) }
-            let spent = Bench.seconds(started.duration(to: .now))
+            let spent = Timing.seconds(started.duration(to: .now))
             summary.withLock { totals in
                 totals.trialSeconds += spent
                 if case .success(let result) = outcome {
@@ -98,7 +98,7 @@ public struct Scheduler: Sendable {
             record(trial, outcome)
         }
         var totals = summary.withLock { $0 }
-        totals.seconds = Bench.seconds(began.duration(to: clock.now))
+        totals.seconds = Timing.seconds(began.duration(to: clock.now))
         return totals
     }
 }
@@ -143,8 +143,8 @@ private struct UncheckedBox<Value>: @unchecked Sendable {
 }
 
 /// Small timing helpers.
-package enum Bench {
-    package static func seconds(_ duration: Duration) -> Double {
+private enum Timing {
+    static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
     }
 }

@@ -131,7 +131,7 @@ public struct SweepRunner: Sendable {
         var states: [String: InitialState] = [:]
         let warmStart = WarmStart(store: store, registry: registry)
         for (spec, trials) in raw {
-            let resolved = try warmStart.canonicalize(trials)
+            let resolved = try warmStart.canonicalize(trials, file: spec.file)
             planned.append((spec, resolved.trials))
             states.merge(resolved.states) { first, _ in first }
         }
@@ -204,7 +204,8 @@ public struct SweepRunner: Sendable {
         for (spec, trials) in planned {
             let all =
                 options.shard == nil
-                ? trials : try WarmStart(store: store, registry: registry).canonicalize(spec.trials()).trials
+                ? trials
+                : try WarmStart(store: store, registry: registry).canonicalize(spec.trials(), file: spec.file).trials
             allRunIDs.append(Set(all.map(\.runID)))
             try store.checkRecordedSpec(spec, runIDs: allRunIDs[allRunIDs.count - 1])
         }

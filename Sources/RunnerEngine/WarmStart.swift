@@ -40,11 +40,27 @@ package struct WarmStart: Sendable {
     ///
     /// Trials that come to share a run id (`"7c1a"` and its full id) are kept once, the first.
     ///
-    /// - Parameter trials: trials as the spec gives them.
+    /// - Parameters:
+    ///   - trials: trials as the spec gives them.
+    ///   - file: the spec file that errors name (else the database, or the run).
     /// - Returns: the trials, and the initial states by their new run ids.
     /// - Throws: ``SpecError`` naming `model.init` when a source cannot be read or its shapes
     ///   differ from the trial's.
-    package func canonicalize(_ trials: [PlannedTrial]) throws(SpecError) -> (
+    package func canonicalize(_ trials: [PlannedTrial], file: String? = nil) throws(SpecError) -> (
+        trials: [PlannedTrial], states: [String: InitialState]
+    ) {
+        do {
+            return try canonicalizing(trials)
+        } catch {
+            // Named by the spec that gives the init (the database is in the message when it matters).
+            guard let file else { throw error }
+            var named = error
+            named.file = file
+            throw named
+        }
+    }
+
+    private func canonicalizing(_ trials: [PlannedTrial]) throws(SpecError) -> (
         trials: [PlannedTrial], states: [String: InitialState]
     ) {
         var cache: [String: Resolved] = [:]
@@ -148,6 +164,14 @@ package struct WarmStart: Sendable {
                     : try Checkpoint.decode(data, file: source).parameters()
                 return Resolved(canonical: canonical, parameters: parameters)
             }
+            var isDirectory: ObjCBool = false
+            if !(1...12).contains(source.count) || !source.allSatisfy(\.isHexDigit),
+                FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory)
+            {
+                throw failure(
+                    "it is a \(isDirectory.boolValue ? "folder" : "file") whose name ends in neither .ckpt.gz nor .npz; "
+                        + "model.init takes a run id, a .ckpt.gz checkpoint or an .npz file.")
+            }
             guard let store else {
                 throw failure("no run id starts with \"\(source)\": there is no results database yet.")
             }
@@ -156,7 +180,7 @@ package struct WarmStart: Sendable {
         } catch let error as SpecError {
             throw error
         } catch let error as StoreError {
-            throw failure(error.problem)
+            throw failure((store.map { "in \($0.path), " } ?? "") + error.problem)
         } catch {
             throw failure("\(error)")
         }
@@ -171,13 +195,15 @@ extension PlannedTrial {
     ///   - trials: trials as the spec gives them.
     ///   - store: the database run references are looked up in, if there is one.
     ///   - registry: where plugins come from.
+    ///   - file: the spec file that errors name (else the database, or the run).
     /// - Returns: the trials with their recorded run ids.
     /// - Throws: ``SpecError`` naming `model.init` when a source cannot be used.
     public static func resolvingInit(
         _ trials: [PlannedTrial],
         store: ResultStore?,
-        registry: PluginRegistry = .standard
+        registry: PluginRegistry = .standard,
+        file: String? = nil
     ) throws(SpecError) -> [PlannedTrial] {
-        try WarmStart(store: store, registry: registry).canonicalize(trials).trials
+        try WarmStart(store: store, registry: registry).canonicalize(trials, file: file).trials
     }
 }

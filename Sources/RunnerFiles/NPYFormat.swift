@@ -67,6 +67,48 @@ package enum NPYFormat {
         package var size: Int { self == .bool ? 1 : 8 }
     }
 
+    /// How many bytes the `.npy` file that starts with `prefix` declares (prefix, header and
+    /// data), so that an entry can be read no further than that: `nil` while `prefix` is too short
+    /// to hold the header, and `prefix.count` when it does not declare a size (no magic, a header
+    /// that does not parse; ``decode(_:name:file:)`` then says what is wrong).
+    static func declaredLength(_ prefix: Data) -> Int? {
+        let bytes = [UInt8](prefix.prefix(12))
+        guard bytes.count >= 10 else { return nil }
+        guard bytes.prefix(magic.count).elementsEqual(magic) else { return prefix.count }
+        let headerStart: Int
+        let headerLength: Int
+        switch bytes[6] {
+        case 1:
+            headerStart = 10
+            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
+        case 2, 3:
+            guard bytes.count >= 12 else { return nil }
+            headerStart = 12
+            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
+        default:
+            return prefix.count
+        }
+        guard prefix.count >= headerStart + headerLength else { return nil }
+        let start = prefix.startIndex + headerStart
+        guard let header = try? Header(parsing: Array(prefix[start..<(start + headerLength)])),
+            let type = ElementType(rawValue: header.descr),
+            let count = NamedArray.elementCount(of: header.shape),
+            count <= (Int.max - headerStart - headerLength) / type.size
+        else { return prefix.count }
+        return headerStart + headerLength + count * type.size
+    }
+
+    /// What ``decode(_:name:file:)`` says about `data`, which it refuses (the bytes of an entry
+    /// cut off past their declared size).
+    static func decodeError(_ data: Data, name: String, file: String) -> NPZError {
+        do {
+            _ = try decode(data, name: name, file: file)
+        } catch {
+            return error
+        }
+        return NPZError(.malformed, file: file, array: name, message: "it holds more data than its header declares")
+    }
+
     /// Parses a `.npy` file into an array of doubles.
     ///
     /// - Parameters:

@@ -110,8 +110,15 @@ public enum NPZ {
             )
         }
         var arrays: [NamedArray] = []
+        var seen: Set<String> = []
         for entry in archive where entry.type == .file {
             let path = entry.path
+            guard seen.insert(path).inserted else {
+                // numpy.load would take the last of them, another reader the first.
+                throw NPZError(
+                    .malformed, file: file, array: String(path.dropLast(4)),
+                    message: "the archive holds \(path) twice; write the file again with each array once.")
+            }
             guard path.hasSuffix(".npy") else {
                 throw NPZError(
                     .malformed,
@@ -124,8 +131,17 @@ public enum NPZ {
             var contents = Data()
             contents.reserveCapacity(Int(clamping: min(entry.uncompressedSize, 1 << 30)))
             let checksum: CRC32
+            // Inflated no further than the .npy header declares: a small entry that inflates to
+            // gigabytes (a ZIP bomb) costs one chunk past that, and decode says the size is wrong.
+            var limit: Int?
             do {
-                checksum = try archive.extract(entry) { chunk in contents.append(chunk) }
+                checksum = try archive.extract(entry) { chunk in
+                    contents.append(chunk)
+                    if limit == nil { limit = NPYFormat.declaredLength(contents) }
+                    if let limit, contents.count > limit { throw EntryOverflow() }
+                }
+            } catch is EntryOverflow {
+                throw NPYFormat.decodeError(contents, name: name, file: file)
             } catch {
                 throw NPZError(
                     .malformed,
@@ -149,6 +165,9 @@ public enum NPZ {
         }
         return arrays
     }
+
+    /// Thrown by the extraction of an entry that holds more than its .npy header declares.
+    private struct EntryOverflow: Error {}
 
     /// A CRC-32 as eight hex digits.
     private static func hex(_ checksum: CRC32) -> String {

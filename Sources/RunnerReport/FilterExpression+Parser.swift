@@ -205,8 +205,9 @@ package struct FilterLexer {
 /// Its recursion is bounded: parentheses and `not` nest at most
 /// ``FilterExpression/maximumDepth`` levels, and an expression has at most
 /// ``FilterExpression/maximumConditions`` conditions and ``FilterExpression/maximumValues``
-/// values, so neither this parser, the SQL it becomes (SQLite's expression depth limit is 1000)
-/// nor the in-memory evaluation can run out of stack.
+/// values, so neither this parser, the SQL it becomes (SQLite's expression depth limit is 1000;
+/// ``FilterExpression/sql()`` orders operands to fit its parser's 100-entry stack) nor the
+/// in-memory evaluation can run out of stack.
 package struct FilterParser {
     private let expression: String
     private let columns: [String: FilterColumn]

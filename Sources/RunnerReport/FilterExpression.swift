@@ -192,14 +192,40 @@ public struct FilterExpression: Sendable, Equatable {
             arguments.append(high)
             return "\(reference.column.sqlExpression) BETWEEN ? AND ?"
         case .not(let inner):
-            return "NOT (" + render(inner, arguments: &arguments) + ")"
+            switch inner {
+            case .and, .or: return "NOT (" + render(inner, arguments: &arguments) + ")"
+            default: return "NOT " + render(inner, arguments: &arguments)  // NOT binds looser than =, IN, BETWEEN
+            }
         case .and(let children):
-            return children.map { child in
+            return deepestFirst(children).map { child in
                 if case .or = child { return "(" + render(child, arguments: &arguments) + ")" }
                 return render(child, arguments: &arguments)
             }.joined(separator: " AND ")
         case .or(let children):
-            return children.map { render($0, arguments: &arguments) }.joined(separator: " OR ")
+            return deepestFirst(children).map { render($0, arguments: &arguments) }.joined(separator: " OR ")
+        }
+    }
+
+    /// The operands of an AND or OR, the most deeply nested first (stable otherwise).
+    ///
+    /// SQLite's parser keeps every unfinished operator on a fixed stack of 100 entries: an operand
+    /// written after `x AND (` holds three while it is parsed, one written first holds one (its
+    /// `(`). AND and OR are commutative in SQL's three-valued logic, so the order changes nothing
+    /// but that, and it keeps every expression within ``maximumDepth`` inside SQLite's stack.
+    private static func deepestFirst(_ children: [Node]) -> [Node] {
+        let depths = children.map(nesting)
+        guard depths.contains(where: { $0 > 0 }) else { return children }
+        return children.indices.sorted { depths[$0] != depths[$1] ? depths[$0] > depths[$1] : $0 < $1 }.map {
+            children[$0]
+        }
+    }
+
+    /// How many NOT, AND and OR levels a node nests.
+    private static func nesting(_ node: Node) -> Int {
+        switch node {
+        case .comparison, .membership, .range: 0
+        case .not(let inner): 1 + nesting(inner)
+        case .and(let children), .or(let children): 1 + (children.map(nesting).max() ?? 0)
         }
     }
 

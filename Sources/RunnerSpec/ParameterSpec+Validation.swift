@@ -25,6 +25,11 @@ extension ParameterSpec {
                 integer = i
             case .number(let d) where d.rounded() == d && abs(d) < 0x1p62:
                 integer = Int(d)
+            case .number(let d) where d.rounded() == d && d.isFinite:
+                // A whole number too large for an integer (18446744073709551615): out of range.
+                throw FieldProblem(
+                    code: .outOfRange,
+                    text: "is \(ConfigValue.number(d).canonicalJSON); \(name) must be \(rangeText(range)).")
             case .number(let d):
                 throw FieldProblem(
                     code: .wrongType, text: "is \(ConfigValue.number(d).canonicalJSON); \(name) must be a whole number."

@@ -122,6 +122,11 @@ public struct SpecLoader: Sendable {
             }
         case "plist":
             if let problem = plistDepthProblem(data, file: file) { throw problem }
+            if let (path, line) = PlistDuplicateKeys.first(in: data) {
+                throw SpecError(
+                    .syntax, file: file, keyPath: path,
+                    "appears twice in one dictionary (the second time at line \(line)); keep one of them.")
+            }
             do {
                 return try PropertyListDecoder().decode(ConfigValue.self, from: data)
             } catch {
@@ -330,6 +335,8 @@ public struct SpecLoader: Sendable {
             ParameterSpec("initial", .boolean, .defaulted(.boolean(false)), help: "write the initial parameters"),
             ParameterSpec(
                 "every", .integer(0...100_000_000), .defaulted(.integer(0)), help: "write every N iterations"),
+            ParameterSpec(
+                "compression", .integer(0...9), .defaulted(.integer(0)), help: "the deflate level (0: stored)"),
         ]
         for key in fields.keys.sorted() where !specs.contains(where: { $0.name == key }) {
             let hint =

@@ -62,6 +62,9 @@ extension ResultStore {
     /// writable file (and `-wal` and `-shm` beside it) unless `readOnly`, an existing one if
     /// `readOnly`, an existing writable directory for a new one.
     static func checkPath(_ path: String, readOnly: Bool) throws(StoreError) {
+        guard !path.isEmpty else {
+            throw StoreError(.badPath, file: "--db", "is empty; give a database file such as results/runs.sqlite.")
+        }
         let manager = FileManager.default
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         var isDirectory: ObjCBool = false
@@ -74,6 +77,12 @@ extension ResultStore {
                 throw StoreError(
                     .badPath, file: path,
                     "is \(kind.kind), not a database file; give a results database such as results/runs.sqlite.")
+            }
+            if !readOnly && access(path, W_OK) != 0 && errno == EROFS {
+                throw StoreError(
+                    .badPath, file: path,
+                    "is on a read-only file system; copy it (with its checkpoints folder) to writable storage, "
+                        + "or use a command that only reads it (report, show, export).")
             }
             if !readOnly && !isWritable(path) {
                 throw StoreError(

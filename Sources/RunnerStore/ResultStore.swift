@@ -129,7 +129,7 @@ public final class ResultStore: Sendable {
         } catch let error as DatabaseError where Self.isOutOfSpace(error, path: path) {
             throw StoreError(.diskFull, file: path, Self.outOfSpaceText(error), underlying: error)
         } catch {
-            throw StoreError(.sqlite, file: path, "\(error)", underlying: error)
+            throw Self.sqliteFailure(error, path: path)
         }
     }
 
@@ -242,6 +242,34 @@ public final class ResultStore: Sendable {
         }
     }
 
+    /// An SQLite failure as one line: a damaged file says so and how to recover it; any other
+    /// error gives SQLite's code and message, never the SQL it was running. The error itself is
+    /// kept as ``StoreError/underlying``.
+    static func sqliteFailure(_ error: any Error, path: String) -> StoreError {
+        guard let databaseError = error as? DatabaseError else {
+            return StoreError(.sqlite, file: path, "\(error)", underlying: error)
+        }
+        let message = databaseError.message ?? "\(databaseError.resultCode)"
+        if databaseError.resultCode == .SQLITE_CORRUPT {
+            return StoreError(
+                .sqlite, file: path,
+                "is damaged (\(message)); restore it from a copy, or save what is left with sqlite3 \(path) .recover.",
+                underlying: error)
+        }
+        return StoreError(
+            .sqlite, file: path, "SQLite error \(databaseError.resultCode.rawValue): \(message)", underlying: error)
+    }
+
+    /// Copies the write-ahead log's committed pages into the database file (`PRAGMA
+    /// wal_checkpoint(PASSIVE)`), so that the `.sqlite` file alone holds every result: a copy of it
+    /// made without its `-wal` file (`cp`, `scp` from a cluster) loses nothing. Best effort and
+    /// never waits: pages another process is still using stay in the log for its own checkpoint.
+    public func checkpointLog() {
+        try? queue.writeWithoutTransaction { db in
+            _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)")
+        }
+    }
+
     /// Runs `body` in an immediate write transaction, mapping errors to ``StoreError``.
     package func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
         do {
@@ -259,7 +287,7 @@ public final class ResultStore: Sendable {
         } catch let error as DatabaseError where Self.isOutOfSpace(error, path: path) {
             throw StoreError(.diskFull, file: path, Self.outOfSpaceText(error), underlying: error)
         } catch {
-            throw StoreError(.sqlite, file: path, "\(error)", underlying: error)
+            throw Self.sqliteFailure(error, path: path)
         }
     }
 
@@ -272,7 +300,7 @@ public final class ResultStore: Sendable {
         } catch let error as DatabaseError where Self.isOutOfSpace(error, path: path) {
             throw StoreError(.diskFull, file: path, Self.outOfSpaceText(error), underlying: error)
         } catch {
-            throw StoreError(.sqlite, file: path, "\(error)", underlying: error)
+            throw Self.sqliteFailure(error, path: path)
         }
     }
 

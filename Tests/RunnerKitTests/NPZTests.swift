@@ -229,3 +229,63 @@ import Testing
         #expect(throws: NPYFormat.ParseError.self) { try NPYFormat.Header(parsing: Array(text.utf8)) }
     }
 }
+
+/// Archives that inflate past what their arrays declare, or that name an array twice.
+@Suite struct NPZBoundTests {
+    /// A deflated archive of `entries` (Python's zipfile), read back as bytes.
+    static func archive(_ entries: [(String, Data)], in directory: URL) throws -> Data {
+        var paths: [String] = []
+        for (index, (_, data)) in entries.enumerated() {
+            let path = directory.appendingPathComponent("entry-\(index)").path
+            try data.write(to: URL(fileURLWithPath: path))
+            paths.append(path)
+        }
+        let zip = directory.appendingPathComponent("a.npz").path
+        let names = entries.map(\.0)
+        let program = """
+            import sys, zipfile, warnings
+            warnings.simplefilter("ignore")
+            names = sys.argv[2].split(",")
+            with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
+                for name, path in zip(names, sys.argv[3:]):
+                    z.writestr(name, open(path, "rb").read())
+            """
+        let result = try runProgram("python3", ["-c", program, zip, names.joined(separator: ",")] + paths)
+        try #require(result.status == 0, "\(result.standardError)")
+        return try Data(contentsOf: URL(fileURLWithPath: zip))
+    }
+
+    @Test func anEntryThatInflatesPastItsHeaderIsCutOffThere() throws {
+        try withTemporaryDirectory { directory in
+            let npy = try NPYFormat.encode(NPZTests.arrays[0], file: "x.npz")
+            let flood = 4 << 20
+            let data = try Self.archive([("wg.npy", npy + Data(count: flood))], in: directory)
+            #expect(data.count < flood / 100)
+            let error = #expect(throws: NPZError.self) { try NPZ.read(data: data, file: "bomb.npz") }
+            #expect(error?.code == .malformed)
+            #expect(error?.message.contains("shape [3, 5] needs 120") == true, "\(String(describing: error))")
+            // Stopped about one chunk past the declared end, not after all the entry holds.
+            #expect(error?.message.contains("holds \(120 + flood) bytes") == false)
+        }
+    }
+
+    @Test func anEntryThatIsNotAnArrayIsNotInflatedWhole() throws {
+        try withTemporaryDirectory { directory in
+            let npy = try NPYFormat.encode(NPZTests.arrays[0], file: "x.npz")
+            let data = try Self.archive([("wg.npy", npy), ("extra.npy", Data(count: 4 << 20))], in: directory)
+            let error = #expect(throws: NPZError.self) { try NPZ.read(data: data, file: "bomb.npz") }
+            #expect(error?.array == "extra")
+            #expect(error?.message.contains(".npy magic") == true)
+        }
+    }
+
+    @Test func anArrayGivenTwiceIsRefused() throws {
+        try withTemporaryDirectory { directory in
+            let first = try NPYFormat.encode(NPZTests.arrays[0], file: "x.npz")
+            let second = try NPYFormat.encode(NPZTests.arrays[1], file: "x.npz")
+            let data = try Self.archive([("wg.npy", first), ("wg.npy", second)], in: directory)
+            let error = #expect(throws: NPZError.self) { try NPZ.read(data: data, file: "dup.npz") }
+            #expect(error?.message.contains("holds wg.npy twice") == true, "\(String(describing: error))")
+        }
+    }
+}

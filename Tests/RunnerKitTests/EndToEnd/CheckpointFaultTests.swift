@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import RunnerSpec
 import Testing
 
 @testable import RunnerFiles
@@ -141,5 +142,49 @@ import Testing
         let output = try Gzip.decompress(compressed) { _ in 10 }
         #expect(output.count > 10 && output.count <= Gzip.chunkSize)
         #expect(try Gzip.decompress(compressed) { _ in 4 * Gzip.chunkSize }.count == 4 * Gzip.chunkSize)
+    }
+}
+
+/// `checkpoints.compression`, as the README's spec shows it.
+@Suite struct CheckpointCompressionTests {
+    @Test func aSpecWithACompressionLevelRunsAndItsCheckpointsAreDeflated() throws {
+        try withTemporaryDirectory { directory in
+            let spec = try writeSpec(tinySpec(extra: #""checkpoints": {"compression": 9}"#), in: directory)
+            let result = try RunnerCLI.run(["run", spec, "--db", "runs.sqlite", "--quiet"], in: directory)
+            try #require(result.status == 0, "\(result.stderr)")
+            let folder = directory.appendingPathComponent("checkpoints")
+            let names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+            try #require(names.count == 1)
+            let bytes = try Data(contentsOf: folder.appendingPathComponent(names[0]))
+            #expect(bytes[8] == 2, "gzip's XFL byte says the slowest, best compression")
+            let predict = try RunnerCLI.run(
+                ["predict", String(names[0].prefix(12)), "--db", "runs.sqlite"], in: directory)
+            #expect(predict.status == 0, "\(predict.stderr)")
+
+            let bad = try writeSpec(
+                tinySpec(extra: #""checkpoints": {"compression": 10}"#), named: "bad.json", in: directory)
+            let refused = try RunnerCLI.run(["run", bad, "--db", "runs.sqlite"], in: directory)
+            #expect(refused.status == 64)
+            #expect(refused.stderr.contains("checkpoints.compression is 10"), "\(refused.stderr)")
+        }
+    }
+}
+
+extension CheckpointCompressionTests {
+    /// The spec the README shows (its `//` comments removed) is a valid spec.
+    @Test func theREADMEsExampleSpecLoads() throws {
+        let readme = try String(
+            contentsOf: RunnerCLI.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let block = try #require(readme.components(separatedBy: "```jsonc\n").dropFirst().first)
+        let text = try #require(block.components(separatedBy: "```").first)
+        let json = text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            line.range(of: "  // ").map { String(line[..<$0.lowerBound]) } ?? String(line)
+        }.joined(separator: "\n")
+        try withTemporaryDirectory { directory in
+            let path = try writeSpec(json, named: "readme.json", in: directory)
+            let spec = try SpecLoader().load(path: path)
+            #expect(spec.checkpoints.compression == 0)
+            #expect(try spec.trials().count == 200)
+        }
     }
 }

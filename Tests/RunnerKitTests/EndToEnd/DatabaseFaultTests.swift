@@ -23,6 +23,52 @@ import Testing
         }
     }
 
+    @Test func aTruncatedDatabaseIsSaidToBeDamagedWithoutSQL() throws {
+        try withTemporaryDirectory { directory in
+            try FaultAnswerTests.tinyDatabase(directory)
+            let whole = try Data(contentsOf: directory.appendingPathComponent("runs.sqlite"))
+            try whole.prefix(8192).write(to: directory.appendingPathComponent("cut.sqlite"))
+            for command in [["report"], ["run", try Self.spec(in: directory)], ["show", "0"]] {
+                let result = try RunnerCLI.run(command + ["--db", "cut.sqlite"], in: directory)
+                #expect(result.status == 1)
+                #expect(
+                    result.stderr.hasPrefix("error: cut.sqlite: is damaged (database disk image is malformed); "),
+                    "\(command[0]): \(result.stderr)")
+                #expect(!result.stderr.contains("while executing"))
+                #expect(result.stderr.filter { $0 == "\n" }.count == 1)
+            }
+        }
+    }
+
+    /// What `runner run` and `runner merge` recorded is in the `.sqlite` file itself when they
+    /// exit, not only in its `-wal` file: a copy of the file alone (cp, scp) holds every run.
+    @Test func theDatabaseFileAloneHoldsTheResultsOnceRunOrMergeExits() throws {
+        try withTemporaryDirectory { directory in
+            try FaultAnswerTests.tinyDatabase(directory)
+            let merged = try RunnerCLI.run(["merge", "merged.sqlite", "runs.sqlite"], in: directory)
+            try #require(merged.status == 0, "\(merged.stderr)")
+            let copies = directory.appendingPathComponent("copies")
+            try FileManager.default.createDirectory(at: copies, withIntermediateDirectories: true)
+            for name in ["runs.sqlite", "merged.sqlite"] {
+                try FileManager.default.copyItem(
+                    at: directory.appendingPathComponent(name), to: copies.appendingPathComponent(name))
+                let report = try RunnerCLI.run(["report", "--db", "copies/\(name)"], in: directory)
+                #expect(report.status == 0, "\(name): \(report.stderr)")
+                #expect(report.stdout.contains("runs: 2 (2 completed)"), "\(name): \(report.stdout)")
+            }
+        }
+    }
+
+    @Test func anEmptyDatabasePathIsAUsageError() throws {
+        try withTemporaryDirectory { directory in
+            for command in [["report"], ["run", try Self.spec(in: directory)]] {
+                let result = try RunnerCLI.run(command + ["--db", ""], in: directory)
+                #expect(result.status == 64)
+                #expect(result.stderr == "error: --db: is empty; give a database file such as results/runs.sqlite.\n")
+            }
+        }
+    }
+
     @Test func anEmptyFileIsRefusedForReadingAndBecomesADatabaseForRunning() throws {
         try withTemporaryDirectory { directory in
             let path = directory.appendingPathComponent("empty.sqlite").path

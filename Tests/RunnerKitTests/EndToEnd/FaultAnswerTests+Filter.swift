@@ -42,6 +42,38 @@ extension FaultAnswerTests {
         }
     }
 
+    /// Shapes within the limits whose SQL nests deepest: SQLite's parser (a fixed stack of 100
+    /// entries) must not overflow on any of them.
+    static var deepFiltersWithinTheLimits: [String] {
+        var alternating = "seed = 1"
+        for level in 0..<49 { alternating = "seed = 0 \(level % 2 == 0 ? "or" : "and") (\(alternating))" }
+        var negatedConjunctions = "seed = 1"
+        for _ in 0..<24 { negatedConjunctions = "seed = 0 or not (seed = 1 and \(negatedConjunctions))" }
+        return [
+            String(repeating: "not ", count: 50) + "seed = 1",
+            String(repeating: "not (", count: 25) + "seed = 1" + String(repeating: ")", count: 25),
+            alternating,
+            negatedConjunctions,
+        ]
+    }
+
+    @Test func whereExpressionsNestedToTheLimitRunInSQLite() throws {
+        try withTemporaryDirectory { directory in
+            try Self.tinyDatabase(directory)
+            for expression in Self.deepFiltersWithinTheLimits {
+                for arguments in [
+                    ["report", "--where", expression], ["plot", "tiny", "--out", "plots", "--where", expression],
+                    ["compare", "--where", expression, "--where", "seed = 0"],
+                ] {
+                    let result = try RunnerCLI.run(arguments + ["--db", "runs.sqlite"], in: directory)
+                    #expect(
+                        result.status == 0, "\(arguments[0]) \(expression.prefix(40)): \(result.stderr.prefix(200))")
+                    #expect(!result.stderr.contains("SQLite"))
+                }
+            }
+        }
+    }
+
     @Test func aNonASCIINameInWhereIsReportedWhole() throws {
         try withTemporaryDirectory { directory in
             try Self.tinyDatabase(directory)

@@ -70,6 +70,27 @@ extension FaultAnswerTests {
         }
     }
 
+    /// With standard output and standard error both closed, a failed write cannot be reported:
+    /// `runner` exits 1, it does not trap on the report it cannot write.
+    @Test(arguments: [
+        ["report", "--db", "runs.sqlite"], ["plugins"],
+        ["train", "--iterations", "2", "--hidden", "3", "--input", "2"],
+        ["export", "tiny", "--runs", "--format", "csv", "--db", "runs.sqlite"],
+    ])
+    func closedStandardOutputAndErrorEndWithStatus1(_ arguments: [String]) throws {
+        try withTemporaryDirectory { directory in
+            try Self.tinyDatabase(directory)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "exec \"$0\" \"$@\" >&- 2>&-", RunnerCLI.binary.path] + arguments
+            process.currentDirectoryURL = directory
+            try process.run()
+            process.waitUntilExit()
+            #expect(process.terminationReason == .exit, "\(arguments[0]) trapped (signal \(process.terminationStatus))")
+            #expect(process.terminationStatus == 1)
+        }
+    }
+
     @Test func exportToALinkToStandardOutputWritesTheFileAloneWhereStandardOutputPoints() throws {
         try withTemporaryDirectory { directory in
             try Self.tinyDatabase(directory)

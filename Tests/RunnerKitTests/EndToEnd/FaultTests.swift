@@ -128,6 +128,33 @@ import Testing
         }
     }
 
+    /// A model.init that cannot be used is named with the spec that gives it, whatever it is.
+    @Test(arguments: [
+        ("plots", "it is a folder whose name ends in neither .ckpt.gz nor .npz"),
+        ("notes.txt", "it is a file whose name ends in neither .ckpt.gz nor .npz"),
+        ("9999", "in runs.sqlite, no run id starts with \"9999\""),
+        ("w.npz", "cannot read the file: No such file or directory"),
+    ])
+    func anUnusableModelInitIsNamedWithItsSpec(value: String, message: String) throws {
+        try withTemporaryDirectory { directory in
+            try FileManager.default.createDirectory(
+                at: directory.appendingPathComponent("plots"), withIntermediateDirectories: true)
+            try Data("x".utf8).write(to: directory.appendingPathComponent("notes.txt"))
+            let seeded = try writeSpec(tinySpec(name: "seeded"), named: "seeded.json", in: directory)
+            try #require(
+                try RunnerCLI.run(["run", seeded, "--db", "runs.sqlite", "--quiet"], in: directory).status == 0)
+            let spec = try writeSpec(tinySpec(extra: #""model": {"init": "\#(value)"}"#), in: directory)
+            for flags in [[], ["--dry-run"]] {
+                let result = try RunnerCLI.run(["run", spec, "--db", "runs.sqlite"] + flags, in: directory)
+                #expect(result.status == 64)
+                #expect(
+                    result.stderr.hasPrefix("error: \(spec): model.init is \"\(value)\"; \(message)"),
+                    "\(result.stderr)")
+                #expect(result.stderr.filter { $0 == "\n" }.count == 1)
+            }
+        }
+    }
+
     @Test func aFileWhereTheCheckpointFolderGoesIsRefusedBeforeTraining() throws {
         try withTemporaryDirectory { directory in
             try Data("not a folder".utf8).write(to: directory.appendingPathComponent("checkpoints"))
@@ -169,6 +196,20 @@ import Testing
         }
     }
 
+    @Test func aSignalThatStopsVerifyIsNoVerdict() throws {
+        try withTemporaryDirectory { directory in
+            _ = try StoreTests.sweep(tinySpec(sweep: #"{"seed": {"range": [0, 200]}}"#, iterations: 60), in: directory)
+            let process = try RunnerCLI.start(["verify", "tiny", "--db", "runs.sqlite", "--jobs", "1"], in: directory)
+            Thread.sleep(forTimeInterval: 0.3)
+            kill(process.processIdentifier, SIGTERM)
+            process.waitUntilExit()
+            let (stdout, stderr) = RunnerCLI.output(of: process)
+            #expect(process.terminationReason == .exit)
+            #expect(process.terminationStatus == 143, "\(stdout.suffix(200)) \(stderr)")
+            #expect(stderr.contains(" of the 200 runs verified; run the same command again"), "\(stderr)")
+        }
+    }
+
     @Test func aClosedOutputDoesNotKillTheSweep() throws {
         try withTemporaryDirectory { directory in
             let spec = try writeSpec(tinySpec(sweep: #"{"seed": {"range": [0, 400]}}"#, iterations: 60), in: directory)
@@ -193,6 +234,32 @@ import Testing
             #expect(process.terminationStatus == 141)
             let statuses = try RunCommandTests.statuses(Self.database(directory))
             #expect(statuses["running"] == nil, "nothing left half-recorded: \(statuses)")
+        }
+    }
+
+    // MARK: - Read-only media
+
+    @Test func aCommandThatWritesSaysTheFileSystemIsReadOnly() throws {
+        try withTemporaryDirectory { directory in
+            let mount = directory.appendingPathComponent("media", isDirectory: true)
+            try FileManager.default.createDirectory(at: mount, withIntermediateDirectories: true)
+            let mounted = try runProgram("mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", mount.path])
+            guard mounted.status == 0 else {
+                print("skipped: cannot mount a tmpfs to make read-only (\(mounted.standardError.prefix(80)))")
+                return
+            }
+            defer { _ = try? runProgram("umount", [mount.path]) }
+            let spec = try writeSpec(tinySpec(), in: directory)
+            let first = try RunnerCLI.run(["run", spec, "--db", "media/runs.sqlite", "--quiet"], in: directory)
+            try #require(first.status == 0, "\(first.stderr)")
+            try #require(try runProgram("mount", ["-o", "remount,ro", mount.path]).status == 0)
+            for command in [["run", spec], ["verify", "tiny"]] {
+                let result = try RunnerCLI.run(command + ["--db", "media/runs.sqlite"], in: directory)
+                #expect(result.status == 64)
+                #expect(
+                    result.stderr.hasPrefix("error: media/runs.sqlite: is on a read-only file system; copy it"),
+                    "\(command[0]): \(result.stderr)")
+            }
         }
     }
 

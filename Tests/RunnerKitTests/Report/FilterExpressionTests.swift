@@ -55,15 +55,16 @@ import Testing
             arguments: [.integer(50), .text("sgd")]),
         ValidCase(
             text: "hiddenSize = 25 or hiddenSize = 50 and optimizer = 'adam'",
-            clause: #"("runs"."hidden_size" = ? OR "runs"."hidden_size" = ? AND "runs"."optimizer" = ?)"#,
-            arguments: [.integer(25), .integer(50), .text("adam")]),
+            // The nested operand first, so that deep nesting fits SQLite's parser stack.
+            clause: #"("runs"."hidden_size" = ? AND "runs"."optimizer" = ? OR "runs"."hidden_size" = ?)"#,
+            arguments: [.integer(50), .text("adam"), .integer(25)]),
         ValidCase(
             text: "(hiddenSize = 25 OR hiddenSize = 50) AND optimizer = 'adam'",
             clause: #"(("runs"."hidden_size" = ? OR "runs"."hidden_size" = ?) AND "runs"."optimizer" = ?)"#,
             arguments: [.integer(25), .integer(50), .text("adam")]),
-        ValidCase(text: "not hiddenSize = 25", clause: #"NOT ("runs"."hidden_size" = ?)"#, arguments: [.integer(25)]),
+        ValidCase(text: "not hiddenSize = 25", clause: #"NOT "runs"."hidden_size" = ?"#, arguments: [.integer(25)]),
         ValidCase(
-            text: "NOT NOT optimizer = 'sgd'", clause: #"NOT (NOT ("runs"."optimizer" = ?))"#,
+            text: "NOT NOT optimizer = 'sgd'", clause: #"NOT NOT "runs"."optimizer" = ?"#,
             arguments: [.text("sgd")]),
         ValidCase(
             text: "not (hiddenSize in (1, 2) or learningRate between .5 and 1)",
@@ -80,8 +81,8 @@ import Testing
             arguments: [.real(1e-3), .text("completed"), .text("diverged")]),
         ValidCase(
             text: "((hiddenSize=1))\n\tand\tnot(optimizer='a' and status='b')",
-            clause: #"("runs"."hidden_size" = ? AND NOT ("runs"."optimizer" = ? AND "runs"."status" = ?))"#,
-            arguments: [.integer(1), .text("a"), .text("b")]),
+            clause: #"(NOT ("runs"."optimizer" = ? AND "runs"."status" = ?) AND "runs"."hidden_size" = ?)"#,
+            arguments: [.text("a"), .text("b"), .integer(1)]),
     ]
 
     @Test(arguments: validCases)
