@@ -16,55 +16,24 @@ enum PlistDuplicateKeys {
     /// `data`, and the line of its second occurrence; `nil` when there is none, for a binary
     /// property list, and where the XML is broken (the parser then says what is wrong).
     static func first(in data: Data) -> (path: String, line: Int)? {
-        guard !data.starts(with: Array("bplist".utf8)) else { return nil }
-        let bytes = [UInt8](data)
         var frames: [Frame] = []
-        var line = 1
-        var index = 0
-        func starts(_ text: String) -> Bool { bytes[index...].starts(with: text.utf8) }
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "\n") { line += 1 }
-            guard byte == UInt8(ascii: "<") else {
-                index += 1
-                continue
+        var found: (path: String, line: Int)?
+        let complete = PlistTags.scan(data) { tag in
+            if tag.isClosing {
+                if tag.name == "dict" || tag.name == "array" { _ = frames.popLast() }
+                return true
             }
-            if starts("<!--") || starts("<![CDATA[") || starts("<?") || starts("<!") {
-                let end = starts("<!--") ? "-->" : starts("<![CDATA[") ? "]]>" : ">"
-                while index < bytes.count, !starts(end) {
-                    if bytes[index] == UInt8(ascii: "\n") { line += 1 }
-                    index += 1
-                }
-                continue
-            }
-            let closing = index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "/")
-            let nameStart = index + (closing ? 2 : 1)
-            var tagEnd = nameStart
-            while tagEnd < bytes.count, bytes[tagEnd] != UInt8(ascii: ">") {
-                if bytes[tagEnd] == UInt8(ascii: "\n") { line += 1 }
-                tagEnd += 1
-            }
-            guard tagEnd < bytes.count else { return nil }
-            let tag = String(decoding: bytes[nameStart..<tagEnd], as: UTF8.self)
-            let name = String(tag.prefix { $0.isLetter })
-            let empty = tag.hasSuffix("/")
-            index = tagEnd + 1
-            if closing {
-                if name == "dict" || name == "array" { _ = frames.popLast() }
-                continue
-            }
-            if name == "plist" { continue }
-            if name == "key" {
-                guard !empty, var top = frames.popLast(), top.isDictionary else { return nil }
-                var textEnd = index
-                while textEnd < bytes.count, bytes[textEnd] != UInt8(ascii: "<") { textEnd += 1 }
-                let key = String(decoding: bytes[index..<textEnd], as: UTF8.self)
+            if tag.name == "plist" { return true }
+            if tag.name == "key" {
+                guard !tag.isEmpty, var top = frames.popLast(), top.isDictionary else { return false }
+                let key = tag.text
                 if !top.keys.insert(key).inserted {
-                    return (top.path.isEmpty ? key : "\(top.path).\(key)", line)
+                    found = (top.path.isEmpty ? key : "\(top.path).\(key)", tag.line)
+                    return false
                 }
                 top.lastKey = key
                 frames.append(top)
-                continue
+                return true
             }
             // A value: its key path is its dictionary's last key or its array's next index.
             var path = ""
@@ -77,10 +46,11 @@ enum PlistDuplicateKeys {
                 }
                 frames.append(top)
             }
-            if (name == "dict" || name == "array") && !empty {
-                frames.append(Frame(path: path, isDictionary: name == "dict"))
+            if (tag.name == "dict" || tag.name == "array") && !tag.isEmpty {
+                frames.append(Frame(path: path, isDictionary: tag.name == "dict"))
             }
+            return true
         }
-        return nil
+        return complete ? nil : found
     }
 }

@@ -163,48 +163,19 @@ public struct SpecLoader: Sendable {
     /// Too deep a nesting of `<array>` and `<dict>` in an XML property list (Foundation's parser
     /// recurses once a level and would run out of stack), with the line where it happens.
     private static func plistDepthProblem(_ data: Data, file: String) -> SpecError? {
-        let bytes = [UInt8](data)
         var depth = 0
-        var line = 1
-        var index = 0
-        func starts(_ text: String) -> Bool { bytes[index...].starts(with: text.utf8) }
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "\n") { line += 1 }
-            guard byte == UInt8(ascii: "<") else {
-                index += 1
-                continue
-            }
-            if starts("<!--") || starts("<![CDATA[") {
-                let end = starts("<!--") ? "-->" : "]]>"
-                while index < bytes.count, !starts(end) {
-                    if bytes[index] == UInt8(ascii: "\n") { line += 1 }
-                    index += 1
-                }
-                continue
-            }
-            let closing = index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "/")
-            let nameStart = index + (closing ? 2 : 1)
-            var tagEnd = nameStart
-            while tagEnd < bytes.count, bytes[tagEnd] != UInt8(ascii: ">") { tagEnd += 1 }
-            let tag = String(decoding: bytes[nameStart..<tagEnd], as: UTF8.self)
-            let name = tag.prefix { $0.isLetter }
-            if name == "array" || name == "dict" {
-                if closing {
-                    depth -= 1
-                } else if !tag.hasSuffix("/") {
-                    depth += 1
-                    if depth > JSONTextCheck.maximumDepth {
-                        return SpecError(
-                            .syntax, file: file,
-                            "nests <array> and <dict> more than \(JSONTextCheck.maximumDepth) levels deep (line "
-                                + "\(line)); a spec needs only a few levels.")
-                    }
-                }
-            }
-            index = tagEnd
+        var problem: SpecError?
+        PlistTags.scan(data) { tag in
+            guard tag.name == "array" || tag.name == "dict", !tag.isEmpty else { return true }
+            depth += tag.isClosing ? -1 : 1
+            guard depth > JSONTextCheck.maximumDepth else { return true }
+            problem = SpecError(
+                .syntax, file: file,
+                "nests <array> and <dict> more than \(JSONTextCheck.maximumDepth) levels deep (line "
+                    + "\(tag.line)); a spec needs only a few levels.")
+            return false
         }
-        return nil
+        return problem
     }
 
     /// The first value of a property list that no spec field can hold (`<data>`, `<date>`), named
