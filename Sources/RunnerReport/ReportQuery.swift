@@ -395,7 +395,9 @@ public struct ReportQuery: Sendable {
             if let target = row.targetLoss { targets.insert(target) }
             if row.reachedIteration != nil { reached += 1 }
             if row.status == .completed, let loss = row.finalLoss, loss.isFinite {
-                if let current = best?.finalLoss, current < loss || (current == loss && best?.id ?? "" < row.id) {
+                if let current = best, let currentLoss = current.finalLoss,
+                    !RunRanking.ranks(loss: loss, id: row.id, before: (currentLoss, current.id))
+                {
                     continue
                 }
                 best = row

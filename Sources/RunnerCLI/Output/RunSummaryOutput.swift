@@ -36,8 +36,11 @@ public enum RunSummaryOutput {
             for run in runs { counts[run.status, default: 0] += 1 }
             let listed = RunStatus.allCases.compactMap { status in counts[status].map { "\($0) \(status.rawValue)" } }
             lines.append("\(name): \(runs.count) runs: \(listed.joined(separator: ", "))")
-            let finished = runs.filter { $0.status == .completed && $0.finalLoss != nil }
-            if let best = finished.min(by: { ($0.finalLoss ?? .infinity) < ($1.finalLoss ?? .infinity) }) {
+            let finished = runs.compactMap { run in
+                run.status == .completed ? run.finalLoss.flatMap { $0.isFinite ? (run, $0) : nil } : nil
+            }
+            if let (best, _) = finished.min(by: { RunRanking.ranks(loss: $0.1, id: $0.0.id, before: ($1.1, $1.0.id)) })
+            {
                 let swept = (try? store.experiment(name))??.sweptPaths ?? []
                 let config = try? best.config(schema: ConfigSchema(registry: RunnerCommand.registry))
                 let values = swept.compactMap { path in config?.value(at: path).map { "\(path)=\($0)" } }
