@@ -1,10 +1,4 @@
 import Foundation
-import GRDB
-import LSTMCore
-import RunnerFiles
-import RunnerModel
-import RunnerSpec
-import Synchronization
 
 /// Timestamps as the database stores them (ISO 8601, UTC, milliseconds).
 extension ResultStore {

@@ -126,10 +126,8 @@ public final class ResultStore: Sendable {
             }
             throw StoreError(
                 .badPath, file: path, "cannot be written (\(error.message ?? "read-only")); choose another --db.")
-        } catch let error as DatabaseError where Self.isOutOfSpace(error, path: path) {
-            throw StoreError(.diskFull, file: path, Self.outOfSpaceText(error), underlying: error)
         } catch {
-            throw Self.sqliteFailure(error, path: path)
+            throw Self.storeError(for: error, path: path)
         }
     }
 
@@ -242,10 +240,15 @@ public final class ResultStore: Sendable {
         }
     }
 
-    /// An SQLite failure as one line: a damaged file says so and how to recover it; any other
-    /// error gives SQLite's code and message, never the SQL it was running. The error itself is
-    /// kept as ``StoreError/underlying``.
-    static func sqliteFailure(_ error: any Error, path: String) -> StoreError {
+    /// A failure of the database as one line, for every access (opening, reads, writes): a
+    /// ``StoreError`` as it is; a full disk as `diskFull`; a damaged file saying so and how to
+    /// recover it; any other SQLite error with its code and message, never the SQL it was running.
+    /// The error itself is kept as ``StoreError/underlying``.
+    static func storeError(for error: any Error, path: String) -> StoreError {
+        if let error = error as? StoreError { return error }
+        if let error = error as? DatabaseError, isOutOfSpace(error, path: path) {
+            return StoreError(.diskFull, file: path, outOfSpaceText(error), underlying: error)
+        }
         guard let databaseError = error as? DatabaseError else {
             return StoreError(.sqlite, file: path, "\(error)", underlying: error)
         }
@@ -282,12 +285,8 @@ public final class ResultStore: Sendable {
                 guard let value else { throw StoreError(.sqlite, file: path, "transaction returned nothing") }
                 return value
             }
-        } catch let error as StoreError {
-            throw error
-        } catch let error as DatabaseError where Self.isOutOfSpace(error, path: path) {
-            throw StoreError(.diskFull, file: path, Self.outOfSpaceText(error), underlying: error)
         } catch {
-            throw Self.sqliteFailure(error, path: path)
+            throw Self.storeError(for: error, path: path)
         }
     }
 
@@ -295,12 +294,8 @@ public final class ResultStore: Sendable {
     package func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
         do {
             return try queue.read(body)
-        } catch let error as StoreError {
-            throw error
-        } catch let error as DatabaseError where Self.isOutOfSpace(error, path: path) {
-            throw StoreError(.diskFull, file: path, Self.outOfSpaceText(error), underlying: error)
         } catch {
-            throw Self.sqliteFailure(error, path: path)
+            throw Self.storeError(for: error, path: path)
         }
     }
 
