@@ -18,6 +18,9 @@ public struct TrialConfig: Hashable, Sendable {
     public var training: PluginParameters
     /// `targetLoss`, `patience`.
     public var stop: PluginParameters
+    /// `every`, `samples`, `validationFraction`, `testFraction`, `seed` where they differ from
+    /// their defaults (empty for configs without held-out data, and then not in the canonical form).
+    public var evaluation: PluginParameters
     /// Seeds the trial's generator.
     public var seed: Int
 
@@ -27,13 +30,43 @@ public struct TrialConfig: Hashable, Sendable {
         model: PluginParameters,
         training: PluginParameters,
         stop: PluginParameters,
+        evaluation: PluginParameters = PluginParameters([:]),
         seed: Int
     ) {
         self.task = task
         self.model = model
         self.training = training
         self.stop = stop
+        self.evaluation = evaluation
         self.seed = seed
+    }
+
+    /// The defaults of the fields added after runs were recorded: a config leaves them out of its
+    /// canonical form at these values, so that its run id is the one it had before they existed.
+    public enum Defaults {
+        /// `model.initScale`: weights uniform in [-0.05, 0.05).
+        public static let initScale = 0.05
+        /// `model.forgetBias`.
+        public static let forgetBias = 0.0
+        /// `evaluation.samples`: validation and test sequences drawn from a stream.
+        public static let evaluationSamples = 1000
+        /// `evaluation.validationFraction` of a dataset.
+        public static let validationFraction = 0.1
+        /// `evaluation.testFraction` of a dataset.
+        public static let testFraction = 0.1
+        /// `evaluation.seed`: seeds the validation and test streams and the split of a dataset.
+        public static let evaluationSeed = 0
+    }
+
+    /// A section's values.
+    public subscript(section: ConfigSection) -> PluginParameters {
+        switch section {
+        case .task: task
+        case .model: model
+        case .training: training
+        case .evaluation: evaluation
+        case .stop: stop
+        }
     }
 
     // MARK: - Fields
@@ -56,6 +89,24 @@ public struct TrialConfig: Hashable, Sendable {
     public var lossName: String { training.text("loss") }
     /// The gradient clipping norm, if any.
     public var clipNorm: Double? { training.optionalNumber("clipNorm") }
+    /// The uniform range of the initial weights, `[-initScale, initScale)`.
+    public var initScale: Double { model.optionalNumber("initScale") ?? Defaults.initScale }
+    /// The initial bias of the forget gate.
+    public var forgetBias: Double { model.optionalNumber("forgetBias") ?? Defaults.forgetBias }
+    /// Sequences per update; `nil`: every update sees the whole training set (full batch).
+    public var batchSize: Int? { training.values["batchSize"]?.intValue }
+    /// Iterations between validation passes; `nil`: only at the end.
+    public var evaluationEvery: Int? { evaluation.values["every"]?.intValue }
+    /// The size of the validation and of the test set drawn from a stream.
+    public var evaluationSamples: Int { evaluation.values["samples"]?.intValue ?? Defaults.evaluationSamples }
+    /// The fraction of a dataset held out for validation.
+    public var validationFraction: Double {
+        evaluation.optionalNumber("validationFraction") ?? Defaults.validationFraction
+    }
+    /// The fraction of a dataset held out for the test.
+    public var testFraction: Double { evaluation.optionalNumber("testFraction") ?? Defaults.testFraction }
+    /// Seeds the held-out streams and the split of a dataset.
+    public var evaluationSeed: Int { evaluation.values["seed"]?.intValue ?? Defaults.evaluationSeed }
     /// The loss at which the trial stops early, if any.
     public var targetLoss: Double? { stop.optionalNumber("targetLoss") }
     /// The number of iterations without improvement after which the trial stops, if any.
@@ -63,32 +114,25 @@ public struct TrialConfig: Hashable, Sendable {
 
     /// The value at a dotted path (`model.hiddenSize`, `seed`), if the config has it.
     public func value(at path: String) -> ParameterValue? {
-        if path == "seed" { return .integer(seed) }
-        let parts = path.split(separator: ".", maxSplits: 1).map(String.init)
-        guard parts.count == 2 else { return nil }
-        switch parts[0] {
-        case "task": return task.values[parts[1]]
-        case "model": return model.values[parts[1]]
-        case "training": return training.values[parts[1]]
-        case "stop": return stop.values[parts[1]]
-        default: return nil
-        }
+        ConfigPath(path).flatMap(value(at:))
+    }
+
+    /// The value at a path, if the config has it.
+    public func value(at path: ConfigPath) -> ParameterValue? {
+        guard let section = path.section else { return .integer(seed) }
+        return self[section].values[path.key]
     }
 
     // MARK: - Identity
 
-    /// The config as a tree: `{"model": {...}, "seed": 0, "stop": {...}, "task": {...}, "training": {...}}`.
+    /// The config as a tree: `{"model": {...}, "seed": 0, "stop": {...}, "task": {...}, "training": {...}}`,
+    /// with `evaluation` only when it has a value (so configs from before it keep their form).
     public var canonicalTree: ConfigValue {
-        func object(_ section: PluginParameters) -> ConfigValue {
-            .object(section.values.mapValues(\.configValue))
+        var tree: [String: ConfigValue] = [ConfigSection.seedKey: .integer(seed)]
+        for section in ConfigSection.allCases where section != .evaluation || !evaluation.values.isEmpty {
+            tree[section.rawValue] = .object(self[section].values.mapValues(\.configValue))
         }
-        return .object([
-            "model": object(model),
-            "seed": .integer(seed),
-            "stop": object(stop),
-            "task": object(task),
-            "training": object(training),
-        ])
+        return .object(tree)
     }
 
     /// Canonical JSON: sorted keys, no white space, shortest round-trip numbers.

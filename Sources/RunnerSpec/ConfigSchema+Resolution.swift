@@ -81,11 +81,80 @@ extension ConfigSchema {
             throw specError(error, "seed")
         }
         let stop = try resolveSection("stop", plugins: [:])
-        let task = try resolveSection("task", plugins: taskPlugins)
+        var task = try resolveSection("task", plugins: taskPlugins)
         let trainingSection = try resolveSection("training", plugins: trainingPlugins)
-        let config = TrialConfig(task: task, model: model, training: trainingSection, stop: stop, seed: seed)
+        let evaluation = try resolveSection("evaluation", plugins: [:])
+        // A generator task given a batch size and no number of samples streams: fresh sequences
+        // every iteration instead of its fixed set (whose size the default would fill in).
+        if trainingSection.values["batchSize"] != nil, (try fields("task"))["samples"] == nil {
+            task.values["samples"] = nil
+        }
+        var config = TrialConfig(
+            task: task, model: model, training: trainingSection, stop: stop, evaluation: evaluation, seed: seed)
+        if let plugin = registry.task(named: config.taskPlugin) {
+            do {
+                config.task = try plugin.canonicalize(config.task)
+            } catch {
+                throw SpecError(
+                    .outOfRange, file: file, keyPath: keyPathPrefix + "task." + (error.keyPath ?? "path"),
+                    "names \(error.file), which cannot be used: \(error.message)")
+            }
+        }
+        try checkForm(of: config, file: file, keyPathPrefix: keyPathPrefix)
         try checkMemory(of: config, file: file, keyPathPrefix: keyPathPrefix)
         return config
+    }
+
+    /// How a config trains: on minibatches with held-out data when it sets `training.batchSize`
+    /// or its task or loss exists only in that form; full batch, as before minibatches existed,
+    /// otherwise.
+    public func trainsOnMinibatches(_ config: TrialConfig) -> Bool {
+        guard let task = registry.task(named: config.taskPlugin), let loss = registry.loss(named: config.lossName)
+        else { return false }
+        return config.batchSize != nil || !task.forms.contains(.fullBatch) || !loss.hasFullBatchForm
+    }
+
+    /// Refuses a config whose task, loss and training form do not fit together.
+    private func checkForm(of config: TrialConfig, file: String, keyPathPrefix: String) throws(SpecError) {
+        guard let task = registry.task(named: config.taskPlugin), let loss = registry.loss(named: config.lossName)
+        else { return }
+        func refuse(_ path: String, _ text: String) -> SpecError {
+            SpecError(.outOfRange, file: file, keyPath: keyPathPrefix + path, text)
+        }
+        guard trainsOnMinibatches(config) else {
+            if let key = config.evaluation.values.keys.sorted().first {
+                throw refuse(
+                    "evaluation.\(key)",
+                    "is set, but \(config.taskPlugin) trained full batch has no held-out data; set training.batchSize "
+                        + "(with a task that has minibatches) or remove the evaluation section.")
+            }
+            if let problem = loss.mismatch(with: .values(1)) {
+                throw refuse("training.loss", "is \(config.lossName), which \(problem).")
+            }
+            return
+        }
+        let reason: String
+        if config.batchSize != nil {
+            reason = "training.batchSize is set"
+        } else if !loss.hasFullBatchForm {
+            reason = "the loss \(config.lossName) trains only on minibatches"
+        } else {
+            reason = "the task trains only on minibatches"
+        }
+        guard task.forms.contains(.minibatch) else {
+            throw refuse(
+                "task.plugin",
+                "is \(config.taskPlugin), which trains only full batch, but \(reason); remove training.batchSize "
+                    + "or choose a task with minibatches (adding, copy-memory, dataset, text, ...).")
+        }
+        guard loss.batchLoss(config.training) != nil else {
+            throw refuse(
+                "training.loss",
+                "is \(config.lossName), which has no minibatch form, but \(reason); choose mse or cross-entropy.")
+        }
+        if let problem = loss.mismatch(with: task.output(config.task)) {
+            throw refuse("training.loss", "is \(config.lossName), which \(problem).")
+        }
     }
 
     /// The memory one trial of `config` needs while it trains: its network (parameters, gradient,
@@ -93,13 +162,24 @@ extension ConfigSchema {
     /// and final parameters it keeps.
     public func footprint(of config: TrialConfig) -> LSTMNetwork.Footprint {
         let task = registry.task(named: config.taskPlugin)
+        let loss = registry.loss(named: config.lossName)
         let shape = task?.trainingSetShape(config.task)
+        let readout: Int
+        var sequences = shape?.sequenceCount ?? 0
+        if trainsOnMinibatches(config) {
+            let outputs = task?.output(config.task).size ?? 1
+            readout =
+                loss?.batchLoss(config.training)?.readoutSize(hiddenSize: config.hiddenSize, outputSize: outputs) ?? 0
+            // The network holds the activations of one batch; the data are the fixed set or the held-out sets.
+            sequences = config.batchSize ?? sequences
+        } else {
+            readout = loss?.makeLoss(config.training).readoutSize(hiddenSize: config.hiddenSize) ?? 0
+        }
         return LSTMNetwork.Footprint(
             inputSize: task?.inputSize(config.task) ?? 0,
             hiddenSize: config.hiddenSize,
-            readoutSize: registry.loss(named: config.lossName)?.makeLoss(config.training).readoutSize(
-                hiddenSize: config.hiddenSize) ?? 0,
-            sequenceCount: shape?.sequenceCount ?? 0,
+            readoutSize: readout,
+            sequenceCount: sequences,
             sequenceLength: shape?.sequenceLength ?? 0,
             optimizerArrays: registry.optimizer(named: config.optimizerName)?.stateArrays ?? 2,
             extraParameterCopies: 2
@@ -148,13 +228,15 @@ extension ConfigSchema {
         guard let value, value != .null else {
             switch spec.requirement {
             case .defaulted(let value): return value
-            case .optional: return nil
+            case .optional, .implied: return nil
             case .required:
                 throw FieldProblem(
                     code: .missingKey, text: "is missing; add it (\(spec.typeDescription): \(spec.help)).")
             }
         }
-        return try spec.validate(value)
+        let validated = try spec.validate(value)
+        if case .implied(let implied) = spec.requirement, validated == implied { return nil }
+        return validated
     }
 
     private func unknownKey(

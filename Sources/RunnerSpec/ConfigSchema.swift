@@ -24,8 +24,8 @@ public struct ConfigSchema: Sendable {
     /// The largest seed: 2^53, so that every seed is exact as a JSON number.
     public static let maximumSeed = 1 << 53
 
-    /// The section names, in the order of the canonical form.
-    public static let sections = ["model", "seed", "stop", "task", "training"]
+    /// The top-level keys (the sections and `seed`), in the order of the canonical form.
+    public static let sections = ConfigSection.topLevelKeys
 
     /// `model`'s fields.
     public var modelFields: [ParameterSpec] {
@@ -47,6 +47,18 @@ public struct ConfigSchema: Sendable {
                 .text,
                 .optional,
                 help: "start from a run id, a checkpoint (.ckpt.gz) or an .npz instead of random weights"
+            ),
+            ParameterSpec(
+                "initScale",
+                .number(.positive),
+                .implied(.number(TrialConfig.Defaults.initScale)),
+                help: "initial weights uniform in [-initScale, initScale)"
+            ),
+            ParameterSpec(
+                "forgetBias",
+                .number(.any),
+                .implied(.number(TrialConfig.Defaults.forgetBias)),
+                help: "initial bias of the forget gate (1 is common for long sequences)"
             ),
         ]
     }
@@ -73,6 +85,49 @@ public struct ConfigSchema: Sendable {
                 .number(.positive),
                 .optional,
                 help: "scale the gradient to this L2 norm when it is larger"
+            ),
+            ParameterSpec(
+                "batchSize",
+                .integer(1...1_000_000),
+                .optional,
+                help: "sequences per update, drawn fresh (a stream) or from task.samples/a dataset; "
+                    + "unset: the whole training set (full batch)"
+            ),
+        ]
+    }
+
+    /// `evaluation`'s fields: the held-out data of tasks that have them.
+    public var evaluationFields: [ParameterSpec] {
+        [
+            ParameterSpec(
+                "every",
+                .integer(1...100_000_000),
+                .optional,
+                help: "iterations between validation passes (unset: only after the last iteration)"
+            ),
+            ParameterSpec(
+                "samples",
+                .integer(1...10_000_000),
+                .implied(.integer(TrialConfig.Defaults.evaluationSamples)),
+                help: "validation and test sequences drawn from a stream (each)"
+            ),
+            ParameterSpec(
+                "validationFraction",
+                .number(.range(0, 1)),
+                .implied(.number(TrialConfig.Defaults.validationFraction)),
+                help: "fraction of a dataset held out for validation"
+            ),
+            ParameterSpec(
+                "testFraction",
+                .number(.range(0, 1)),
+                .implied(.number(TrialConfig.Defaults.testFraction)),
+                help: "fraction of a dataset held out for the test"
+            ),
+            ParameterSpec(
+                "seed",
+                .integer(0...Self.maximumSeed),
+                .implied(.integer(TrialConfig.Defaults.evaluationSeed)),
+                help: "seeds the validation and test streams and the split of a dataset (the same for every trial)"
             ),
         ]
     }
@@ -136,6 +191,8 @@ public struct ConfigSchema: Sendable {
                 + (plugins["loss"].flatMap { registry.loss(named: $0)?.parameters } ?? [])
         case "stop":
             return stopFields
+        case "evaluation":
+            return evaluationFields
         default:
             return []
         }
@@ -153,17 +210,16 @@ public struct ConfigSchema: Sendable {
 
     /// Whether a dotted path names a field (`model.hiddenSize`, `seed`, `task.frequency`).
     public func field(at path: String) -> ParameterSpec? {
-        if path == "seed" { return seedField }
-        let parts = path.split(separator: ".", maxSplits: 1).map(String.init)
-        guard parts.count == 2 else { return nil }
-        return allFields(of: parts[0]).first { $0.name == parts[1] }
+        guard let path = ConfigPath(path) else { return nil }
+        guard let section = path.section else { return seedField }
+        return allFields(of: section.rawValue).first { $0.name == path.key }
     }
 
     /// Every dotted path that names a field.
     public var allPaths: [String] {
-        ["seed"]
-            + ["model", "stop", "task", "training"].flatMap { section in
-                allFields(of: section).map { "\(section).\($0.name)" }
+        [ConfigSection.seedKey]
+            + ConfigSection.allCases.sorted().flatMap { section in
+                allFields(of: section.rawValue).map { "\(section.rawValue).\($0.name)" }
             }
     }
 }

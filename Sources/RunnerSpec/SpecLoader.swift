@@ -85,7 +85,7 @@ public struct SpecLoader: Sendable {
         }
         let checkpoints = try Self.checkpoints(top["checkpoints"], file: file)
         var base: [String: ConfigValue] = [:]
-        for key in ["task", "model", "training", "stop", "seed"] {
+        for key in ConfigSection.topLevelKeys {
             base[key] = top[key]
         }
         // The base config alone must be valid: errors then name the field as written.
@@ -242,7 +242,7 @@ public struct SpecLoader: Sendable {
             var advice = "leave the key out for its default."
             let field = path.hasPrefix("sweep.") ? nil : schema.field(at: path)
             switch field?.requirement {
-            case .defaulted(let value)?:
+            case .defaulted(let value)?, .implied(let value)?:
                 advice = "leave the key out for its default (\(value.configValue.canonicalJSON))."
             case .optional?: advice = "leave the key out to leave \(field?.name ?? "it") unset."
             default: if path.hasSuffix("]") { advice = "give a value or remove the element." }

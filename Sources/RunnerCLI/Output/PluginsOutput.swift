@@ -1,4 +1,5 @@
 import Foundation
+import RunnerModel
 import RunnerSpec
 
 /// What `runner plugins` prints: every plugin with its parameters, and the fixed config fields.
@@ -19,9 +20,9 @@ public enum PluginsOutput {
         section("losses", registry.losses, where: "the training section")
         section("optimizers", registry.optimizers, where: "the training section, beside learningRate")
         lines.append("config fields every trial has:")
-        for name in ["task", "model", "training", "stop"] {
-            lines.append("  \(name):")
-            lines += parameters(schema.fields(of: name), indent: "      ")
+        for section in ConfigSection.allCases {
+            lines.append("  \(section.rawValue):")
+            lines += parameters(schema.fields(of: section.rawValue), indent: "      ")
         }
         lines.append("  seed:")
         lines += parameters([schema.seedField], indent: "      ")

@@ -69,3 +69,27 @@ public struct AdamPlugin: OptimizerPlugin {
         )
     }
 }
+
+/// `rmsprop`: `v ← decay·v + (1 − decay)·g²`, `θ ← θ − η·g/(√v + ε)` (Tieleman and Hinton, 2012).
+public struct RMSPropPlugin: OptimizerPlugin {
+    /// Creates the plugin.
+    public init() {}
+    /// `rmsprop`.
+    public var name: String { "rmsprop" }
+    /// One line for `runner plugins`.
+    public var summary: String { "RMSProp: divide by a running root mean square of the gradient" }
+    /// `decay`, `epsilon`.
+    public var parameters: [ParameterSpec] {
+        [
+            ParameterSpec(
+                "decay", .number(.range(0, 1)), .defaulted(.number(0.9)), help: "decay of the mean square"),
+            ParameterSpec("epsilon", .number(.positive), .defaulted(.number(1e-8)), help: "added to the denominator"),
+        ]
+    }
+    /// The mean square.
+    public var stateArrays: Int { 1 }
+    /// ``RMSProp``.
+    public func makeOptimizer(learningRate: Double, _ parameters: PluginParameters) -> any Optimizer {
+        RMSProp(learningRate: learningRate, decay: parameters.number("decay"), epsilon: parameters.number("epsilon"))
+    }
+}

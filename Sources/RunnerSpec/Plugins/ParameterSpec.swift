@@ -26,6 +26,10 @@ public struct ParameterSpec: Sendable {
     public enum Requirement: Sendable {
         /// The field may be left out; it then takes this value.
         case defaulted(ParameterValue)
+        /// The field may be left out; it then takes this value, and at this value the canonical
+        /// config leaves it out: a field added after runs were recorded, whose default reproduces
+        /// what those runs computed, so that their configs keep their run ids.
+        case implied(ParameterValue)
         /// The field may be left out; it then has no value.
         case optional
         /// The field must be given.
@@ -73,7 +77,7 @@ public struct ParameterSpec: Sendable {
     /// The default as `runner plugins` prints it.
     public var defaultDescription: String {
         switch requirement {
-        case .defaulted(let value): value.description
+        case .defaulted(let value), .implied(let value): value.description
         case .optional: "(none)"
         case .required: "(required)"
         }

@@ -19,8 +19,8 @@ import Testing
         (["--learning-rate", "nan"], "runner train: --learning-rate is nan; learningRate must be finite."),
         (["--learning-rate=-1"], "runner train: --learning-rate is -1.0; learningRate must be > 0."),
         (
-            ["--optimizer", "rmsprop"],
-            "runner train: --optimizer is \"rmsprop\"; known optimizers: sgd, momentum, adam."
+            ["--optimizer", "adagrad"],
+            "runner train: --optimizer is \"adagrad\"; known optimizers: sgd, momentum, adam, rmsprop."
         ),
         (["--iterations", "0"], "runner train: --iterations is 0; iterations must be in [1, 100000000]."),
         (["--init", "/nonexistent.json"], "/nonexistent.json: cannot read the file"),

@@ -234,10 +234,13 @@ import Testing
         Case(
             label: "unknown optimizer", file: "a.json", text: spec("\"training\": {\"optimizer\": \"adamw\"}"),
             code: .unknownPlugin,
-            message: "training.optimizer is \"adamw\"; known optimizers: sgd, momentum, adam. Did you mean \"adam\"?"),
+            message:
+                "training.optimizer is \"adamw\"; known optimizers: sgd, momentum, adam, rmsprop. Did you mean \"adam\"?"
+        ),
         Case(
-            label: "unknown loss", file: "a.json", text: spec("\"training\": {\"loss\": \"mse\"}"),
-            code: .unknownPlugin, message: "training.loss is \"mse\"; known losses: h0-squared, mse-readout."),
+            label: "unknown loss", file: "a.json", text: spec("\"training\": {\"loss\": \"huber\"}"),
+            code: .unknownPlugin,
+            message: "training.loss is \"huber\"; known losses: h0-squared, mse-readout, mse, cross-entropy."),
         Case(
             label: "unknown task", file: "a.json", text: spec("\"task\": {\"plugin\": \"sin\"}"), code: .unknownPlugin,
             message: "task.plugin is \"sin\"; known tasks: sequence, sine, adding, copy."),
