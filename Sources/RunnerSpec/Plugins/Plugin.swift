@@ -32,8 +32,9 @@ public protocol TaskPlugin: Plugin {
 
     /// The task's data for minibatch training with held-out evaluation, or `nil` (the default)
     /// for a task that only has a full-batch training set. Called once per trial; a task that
-    /// reads a file reads it here.
-    func makeData(_ parameters: PluginParameters) throws(TaskDataError) -> TaskData?
+    /// reads a file reads it here. `holdOut` says how much to hold out where the task splits its
+    /// data itself (``TaskData/split(training:validation:test:)``).
+    func makeData(_ parameters: PluginParameters, holdOut: HoldOut) throws(TaskDataError) -> TaskData?
 
     /// The parameters as the canonical config records them, called once when a config is
     /// resolved: a task that reads a file adds the file's SHA-256 (so a changed file is a new run)
@@ -41,7 +42,7 @@ public protocol TaskPlugin: Plugin {
     func canonicalize(_ parameters: PluginParameters) throws(TaskDataError) -> PluginParameters
 
     /// How the task can be trained: full batch on ``makeTrainingSet(_:using:)`` (the default),
-    /// on minibatches of ``makeData(_:)``, or both.
+    /// on minibatches of ``makeData(_:holdOut:)``, or both.
     var forms: TaskForms { get }
 }
 

@@ -40,7 +40,7 @@ public protocol SequenceGenerator: Sendable {
     func draw(_ count: Int, using generator: inout Xoshiro256StarStar) -> SequenceBatch
 }
 
-/// Where the sequences of a minibatch-trained trial come from (see ``TaskPlugin/makeData(_:)``).
+/// Where the sequences of a minibatch-trained trial come from (see ``TaskPlugin/makeData(_:holdOut:)``).
 ///
 /// - `generator`: fresh sequences. The trial trains on a fixed set of `task.samples` sequences
 ///   drawn from its own generator when the config has `samples`, and on fresh sequences every
@@ -55,6 +55,30 @@ public enum TaskData: Sendable {
     case generator(any SequenceGenerator)
     case dataset(SequenceBatch)
     case split(training: any SequenceGenerator, validation: SequenceBatch?, test: SequenceBatch?)
+}
+
+/// What a task needs to know of the config's `evaluation` section to hold data out.
+public struct HoldOut: Sendable, Equatable {
+    /// `evaluation.validationFraction`: the fraction of a dataset (or text) for validation.
+    public var validationFraction: Double
+    /// `evaluation.testFraction`: the fraction for the test.
+    public var testFraction: Double
+    /// `evaluation.samples`: the most sequences of each held-out set.
+    public var samples: Int
+
+    /// Creates the settings.
+    public init(validationFraction: Double, testFraction: Double, samples: Int) {
+        self.validationFraction = validationFraction
+        self.testFraction = testFraction
+        self.samples = samples
+    }
+
+    /// The settings of a config.
+    public init(_ config: TrialConfig) {
+        self.init(
+            validationFraction: config.validationFraction, testFraction: config.testFraction,
+            samples: config.evaluationSamples)
+    }
 }
 
 /// An error a task reports while making its data (a missing or malformed file): one line
@@ -85,7 +109,9 @@ extension TaskPlugin {
     public func output(_ parameters: PluginParameters) -> TaskOutput { .values(1) }
 
     /// No minibatch form: the task trains full batch on ``makeTrainingSet(_:using:)`` only.
-    public func makeData(_ parameters: PluginParameters) throws(TaskDataError) -> TaskData? { nil }
+    public func makeData(_ parameters: PluginParameters, holdOut: HoldOut) throws(TaskDataError) -> TaskData? {
+        nil
+    }
 
     /// The parameters as they are: a task that reads a file adds the file's digest here.
     public func canonicalize(_ parameters: PluginParameters) throws(TaskDataError) -> PluginParameters {
