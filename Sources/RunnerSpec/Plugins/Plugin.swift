@@ -52,7 +52,7 @@ public struct TaskForms: OptionSet, Sendable {
     public init(rawValue: Int) { self.rawValue = rawValue }
     /// Full batch on a fixed training set (``TaskPlugin/makeTrainingSet(_:using:)``), no held-out data.
     public static let fullBatch = TaskForms(rawValue: 1)
-    /// Minibatches and held-out data (``TaskPlugin/makeData(_:)``).
+    /// Minibatches and held-out data (``TaskPlugin/makeData(_:holdOut:)``).
     public static let minibatch = TaskForms(rawValue: 2)
 }
 
