@@ -232,6 +232,9 @@ public final class LSTMBatchNetwork {
         let weights = parameters
         let bias = parameters + shape.biasRange.lowerBound
         let readout = parameters + shape.readoutRange.lowerBound
+        // h(-1) = 0: slot 0 of this batch size (a smaller batch before it left h(t) there, and the
+        // weight gradient reads slot 0 as h(-1)).
+        ws.hidden.update(repeating: 0, count: b * hs)
         // W^T, [X+H, 4H]: row c holds column c of W, so a step's product reads it row by row.
         for r in 0..<gateRows {
             let row = weights + r * rowLength

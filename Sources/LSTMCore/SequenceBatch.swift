@@ -87,3 +87,66 @@ public struct SequenceBatch: Equatable, Sendable {
     /// The number of steps whose loss counts.
     public var scoredSteps: Int { mask.lazy.filter { $0 }.count }
 }
+
+extension SequenceBatch {
+    /// `K`: the targets a step (1 for labels).
+    public var targetsPerStep: Int {
+        switch targets {
+        case .values(let values): values.count / (batchSize * sequenceLength)
+        case .labels: 1
+        }
+    }
+
+    /// The sequences at `indices`, in that order, as one batch.
+    ///
+    /// - Precondition: `indices` is not empty and every index is in `0..<batchSize`.
+    public func sequences(_ indices: some Collection<Int>) -> SequenceBatch {
+        precondition(!indices.isEmpty && indices.allSatisfy { $0 >= 0 && $0 < batchSize }, "bad sequence indices")
+        let t = sequenceLength
+        func gather<Element>(_ array: [Element], width: Int) -> [Element] {
+            var result: [Element] = []
+            result.reserveCapacity(indices.count * t * width)
+            for index in indices {
+                result += array[(index * t * width)..<((index + 1) * t * width)]
+            }
+            return result
+        }
+        let inputs: Inputs =
+            switch self.inputs {
+            case .dense(let values): .dense(gather(values, width: inputSize))
+            case .categories(let values): .categories(gather(values, width: 1))
+            }
+        let targets: Targets =
+            switch self.targets {
+            case .values(let values): .values(gather(values, width: targetsPerStep))
+            case .labels(let labels): .labels(gather(labels, width: 1))
+            }
+        return SequenceBatch(
+            batchSize: indices.count, sequenceLength: t, inputSize: inputSize, inputs: inputs, targets: targets,
+            mask: gather(mask, width: 1))
+    }
+
+    /// These sequences followed by `other`'s.
+    ///
+    /// - Precondition: both have the same `T`, `X`, kind of inputs and targets, and `K`.
+    public func appending(_ other: SequenceBatch) -> SequenceBatch {
+        precondition(
+            sequenceLength == other.sequenceLength && inputSize == other.inputSize
+                && targetsPerStep == other.targetsPerStep, "batches of different shapes")
+        let inputs: Inputs
+        switch (self.inputs, other.inputs) {
+        case (.dense(let a), .dense(let b)): inputs = .dense(a + b)
+        case (.categories(let a), .categories(let b)): inputs = .categories(a + b)
+        default: preconditionFailure("batches with different kinds of inputs")
+        }
+        let targets: Targets
+        switch (self.targets, other.targets) {
+        case (.values(let a), .values(let b)): targets = .values(a + b)
+        case (.labels(let a), .labels(let b)): targets = .labels(a + b)
+        default: preconditionFailure("batches with different kinds of targets")
+        }
+        return SequenceBatch(
+            batchSize: batchSize + other.batchSize, sequenceLength: sequenceLength, inputSize: inputSize,
+            inputs: inputs, targets: targets, mask: mask + other.mask)
+    }
+}

@@ -17,7 +17,8 @@ struct Predict: ParsableCommand {
             let record = try store.run(runID)
             let final = try RunMaterializer(store: store, registry: RunnerCommand.registry).final(of: record)
             StandardOutput.write(
-                PredictOutput.text(runID: record.id, final: final, registry: RunnerCommand.registry), terminator: "")
+                try PredictOutput.text(runID: record.id, final: final, registry: RunnerCommand.registry), terminator: ""
+            )
         } catch {
             throw failure(error)
         }

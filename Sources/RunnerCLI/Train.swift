@@ -76,10 +76,10 @@ struct Train: ParsableCommand {
             printGradientCheck(trial, state)
         }
         var times: [Double] = []
-        var result = trial.run(from: state)
+        var result = try train(trial, from: state)
         times.append(result.trainingSeconds)
         for _ in 1..<`repeat` {
-            result = trial.run(from: state)
+            result = try train(trial, from: state)
             times.append(result.trainingSeconds)
         }
         let seconds = times.sorted()[times.count / 2]
@@ -87,6 +87,14 @@ struct Train: ParsableCommand {
             json
                 ? TrainOutput.json(result, seconds: seconds)
                 : TrainOutput.text(result, seconds: seconds, repeats: `repeat`), terminator: "")
+    }
+
+    private func train(_ trial: Trial, from state: InitialState) throws -> TrialResult {
+        do {
+            return try trial.run(from: state)
+        } catch {
+            throw failure("runner train: \(error)", usage: false)
+        }
     }
 
     /// The flags as a config tree.
@@ -122,7 +130,7 @@ struct Train: ParsableCommand {
         var resolved = config
         resolved.model.values["hiddenSize"] = .integer(state.parameters.hiddenSize)
         resolved.task.values["inputSize"] = .integer(state.parameters.inputSize)
-        resolved.task.values["targets"] = .numbers(state.trainingSet.targets)
+        resolved.task.values["targets"] = .numbers(state.trainingSet?.targets ?? [])
         return resolved
     }
 
@@ -141,11 +149,13 @@ struct Train: ParsableCommand {
     }
 
     private func printGradientCheck(_ trial: Trial, _ state: InitialState) {
+        // `runner train` trains the sequence task full batch: its state has a training set.
+        guard let trainingSet = state.trainingSet else { return }
         let network = LSTMNetwork(
             parameters: state.parameters,
             cellOutput: trial.config.cellOutput,
             loss: trial.makeLoss(),
-            trainingSet: state.trainingSet
+            trainingSet: trainingSet
         )
         for group in GradientCheck().run(on: network, limit: 2000) {
             let line =

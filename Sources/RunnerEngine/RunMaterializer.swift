@@ -24,8 +24,8 @@ public struct RunMaterializer: Sendable {
     public struct Final: Sendable {
         /// The parameters after training.
         public var parameters: LSTMParameters
-        /// The data trained on.
-        public var trainingSet: TrainingSet
+        /// The data trained on (full batch); `nil` for minibatch training.
+        public var trainingSet: TrainingSet?
         /// The config.
         public var config: TrialConfig
         /// Whether the run was trained again because no checkpoint was kept.
@@ -86,13 +86,14 @@ public struct RunMaterializer: Sendable {
             let checkpoint = try store.finalCheckpoint(of: run)
             return Final(
                 parameters: try checkpoint.parameters(),
-                trainingSet: try Self.trainingSet(of: checkpoint),
+                trainingSet: checkpoint["inputs"] == nil && ConfigSchema(registry: registry).trainsOnMinibatches(config)
+                    ? nil : try Self.trainingSet(of: checkpoint),
                 config: config,
                 retrained: false
             )
         }
         let (_, initial) = try initialState(of: run)
-        let result = Trial(config: config, registry: registry).run(from: initial)
+        let result = try Trial(config: config, registry: registry).run(from: initial)
         let digest = try CheckpointFiles.final(result).header.payloadSHA256
         if let recorded = run.checkpointSHA256, recorded != digest {
             throw StoreError(

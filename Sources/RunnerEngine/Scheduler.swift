@@ -71,7 +71,7 @@ public struct Scheduler: Sendable {
         let registry = self.registry
         let execute =
             execute ?? { trial, stop in
-                Trial(config: trial.config, registry: registry).run(shouldStop: { stop.isSet })
+                try Trial(config: trial.config, registry: registry).run(shouldStop: { stop.isSet })
             }
         Self.parallel(trials.count, workers: jobs) { index in
             let trial = trials[index]

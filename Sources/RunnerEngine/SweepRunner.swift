@@ -286,7 +286,7 @@ public struct SweepRunner: Sendable {
                 let resume =
                     settings.every > 0
                     ? CheckpointFiles.latestSnapshot(runID: trial.runID, config: trial.config, folder: folder) : nil
-                return runner.run(
+                return try runner.run(
                     from: initial,
                     resume: resume,
                     snapshotEvery: settings.every,

@@ -19,18 +19,32 @@ public struct Trial: Sendable {
     }
 
     /// Draws the initial state from the trial's generator: first the parameters (uniform in
-    /// [-0.05, 0.05), weights then bias then readout), then the task's data.
+    /// [-initScale, initScale), weights then bias then readout, `model.forgetBias` added to the
+    /// forget gate's bias), then, for full-batch training, the task's data. A minibatch trial's
+    /// data are drawn (or read) when it trains.
     public func initialState() -> InitialState {
-        let task = taskPlugin
         var generator = Xoshiro256StarStar(seed: UInt64(config.seed))
-        let parameters = LSTMParameters.random(
-            inputSize: task.inputSize(config.task),
+        let parameters = randomParameters(using: &generator)
+        guard !trainsOnMinibatches else { return InitialState(parameters: parameters, trainingSet: nil) }
+        let trainingSet = taskPlugin.makeTrainingSet(config.task, using: &generator)
+        return InitialState(parameters: parameters, trainingSet: trainingSet)
+    }
+
+    /// The initial parameters drawn from the trial's generator.
+    func randomParameters(using generator: inout Xoshiro256StarStar) -> LSTMParameters {
+        let readout =
+            trainsOnMinibatches
+            ? batchLossAndOutputs().loss.readoutSize(
+                hiddenSize: config.hiddenSize, outputSize: batchLossAndOutputs().outputs)
+            : makeLoss().readoutSize(hiddenSize: config.hiddenSize)
+        return LSTMParameters.random(
+            inputSize: taskPlugin.inputSize(config.task),
             hiddenSize: config.hiddenSize,
-            readoutSize: makeLoss().readoutSize(hiddenSize: config.hiddenSize),
+            readoutSize: readout,
+            initScale: config.initScale,
+            forgetBias: config.forgetBias,
             using: &generator
         )
-        let trainingSet = task.makeTrainingSet(config.task, using: &generator)
-        return InitialState(parameters: parameters, trainingSet: trainingSet)
     }
 
     /// Trains from `initial` (or from ``initialState()``), or resumes from a snapshot.
@@ -46,14 +60,23 @@ public struct Trial: Sendable {
     ///     status `interrupted`.
     /// - Returns: the result; `diverged` as soon as a loss is NaN or infinite, or when the final
     ///   loss or a final parameter is.
+    /// - Throws: ``TaskDataError`` when a minibatch task cannot make its data (its file is gone).
     public func run(
         from initial: InitialState? = nil,
         resume: TrainingSnapshot? = nil,
         snapshotEvery: Int = 0,
         onSnapshot: (TrainingSnapshot) -> Void = { _ in },
         shouldStop: () -> Bool = { false }
-    ) -> TrialResult {
+    ) throws(TaskDataError) -> TrialResult {
+        if trainsOnMinibatches {
+            return try runMinibatch(
+                from: initial, resume: resume, snapshotEvery: snapshotEvery, onSnapshot: onSnapshot,
+                shouldStop: shouldStop)
+        }
         let start = initial ?? initialState()
+        guard let trainingSet = start.trainingSet else {
+            preconditionFailure("a full-batch trial's initial state has a training set")
+        }
         var optimizer = makeOptimizer()
         if let resume {
             precondition(optimizer.restore(resume.optimizerState), "snapshot state does not fit the optimizer")
@@ -64,7 +87,7 @@ public struct Trial: Sendable {
             loss: makeLoss(),
             optimizer: optimizer,
             gradientClipNorm: config.clipNorm,
-            trainingSet: start.trainingSet,
+            trainingSet: trainingSet,
             iteration: resume?.iteration ?? 0
         )
         let clock = ContinuousClock()
@@ -141,7 +164,7 @@ public struct Trial: Sendable {
         )
     }
 
-    private var taskPlugin: any TaskPlugin {
+    var taskPlugin: any TaskPlugin {
         guard let task = registry.task(named: config.taskPlugin) else {
             preconditionFailure("validated config names an unknown task \(config.taskPlugin)")
         }

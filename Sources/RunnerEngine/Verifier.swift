@@ -104,7 +104,12 @@ public struct Verifier: Sendable {
         } catch {
             return failed("\(error)")
         }
-        let result = Trial(config: config, registry: registry).run(from: initial)
+        let result: TrialResult
+        do {
+            result = try Trial(config: config, registry: registry).run(from: initial)
+        } catch {
+            return failed("\(error)")
+        }
         let payload: String
         do {
             payload = try CheckpointFiles.final(result).header.payloadSHA256

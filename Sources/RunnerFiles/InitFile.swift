@@ -39,7 +39,13 @@ public enum InitFile {
     /// - Throws: ``InitFileError`` when the training set holds more than one sequence, which the
     ///   layout cannot express.
     public static func encode(_ state: InitialState) throws(InitFileError) -> Data {
-        let data = state.trainingSet
+        guard let data = state.trainingSet else {
+            throw InitFileError(
+                file: "--save-init",
+                problem:
+                    "the config trains on minibatches; this layout holds one full-batch sequence (use the sequence task)."
+            )
+        }
         guard data.sequenceCount == 1 else {
             throw InitFileError(
                 file: "--save-init",

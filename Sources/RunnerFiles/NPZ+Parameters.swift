@@ -19,7 +19,14 @@ extension NPZ {
                 values: parameters.gateWeights(gate).flatMap { $0 })
         }
         arrays += Gate.allCases.map { NamedArray(name: "b\($0.name)", shape: [h], values: parameters.gateBias($0)) }
-        if parameters.readoutSize > 0 {
+        // The readout `y = Wy h + by` as `wy` [K, H] and `by` [K] (its layout in the parameters:
+        // `Wy` row-major, then `by`).
+        if parameters.readoutSize > 0, parameters.readoutSize % (h + 1) == 0 {
+            let k = parameters.readoutSize / (h + 1)
+            let readout = Array(parameters.readout)
+            arrays.append(NamedArray(name: "wy", shape: [k, h], values: Array(readout[0..<(k * h)])))
+            arrays.append(NamedArray(name: "by", shape: [k], values: Array(readout[(k * h)...])))
+        } else if parameters.readoutSize > 0 {
             arrays.append(
                 NamedArray(name: "readout", shape: [parameters.readoutSize], values: Array(parameters.readout)))
         }
@@ -41,7 +48,7 @@ extension NPZ {
         return arrays
     }
 
-    /// Reads parameters from an `.npz` in the export layout (`wg` ... `bo`, optional `readout`).
+    /// Reads parameters from an `.npz` in the export layout (`wg` ... `bo`, optional `wy` [K, H] and `by` [K], or a flat `readout`).
     ///
     /// - Parameter url: the file.
     /// - Returns: the fused parameters.
@@ -84,7 +91,16 @@ extension NPZ {
             }
             bias[gate] = try array("b\(gate.name)").values
         }
-        let readout = arrays.first { $0.name == "readout" }?.values ?? []
+        var readout = arrays.first { $0.name == "readout" }?.values ?? []
+        if let wy = arrays.first(where: { $0.name == "wy" }) {
+            guard let by = arrays.first(where: { $0.name == "by" }), wy.shape.count == 2, by.shape == [wy.shape[0]]
+            else {
+                throw NPZError(
+                    .invalidArray, file: file, array: "wy",
+                    message: "needs by beside it: wy must be [K, H] and by [K].")
+            }
+            readout = wy.values + by.values
+        }
         guard let parameters = LSTMParameters(gateWeights: weights, gateBias: bias, readout: readout) else {
             throw NPZError(
                 .invalidArray, file: file, array: nil,

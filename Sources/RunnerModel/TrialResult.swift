@@ -4,11 +4,12 @@ import LSTMCore
 public struct InitialState: Sendable, Equatable {
     /// The parameters before the first update.
     public var parameters: LSTMParameters
-    /// The inputs, targets and mask.
-    public var trainingSet: TrainingSet
+    /// The inputs, targets and mask of full-batch training; `nil` for a trial trained on
+    /// minibatches, whose data its config draws or reads again.
+    public var trainingSet: TrainingSet?
 
     /// Creates a state.
-    public init(parameters: LSTMParameters, trainingSet: TrainingSet) {
+    public init(parameters: LSTMParameters, trainingSet: TrainingSet?) {
         self.parameters = parameters
         self.trainingSet = trainingSet
     }
@@ -40,10 +41,13 @@ public struct TrialResult: Sendable {
     public var finalParameters: LSTMParameters
     /// The optimizer's state after training.
     public var optimizerState: [String: [Double]]
-    /// The data trained on.
-    public var trainingSet: TrainingSet
-    /// The predictions of the final parameters, `[N, T]`.
+    /// The data trained on (full batch); `nil` for minibatch training.
+    public var trainingSet: TrainingSet?
+    /// The predictions of the final parameters on ``trainingSet``, `[N, T]` (empty for minibatches).
     public var predictions: [Double]
+    /// The final parameters' held-out metrics, and the validation passes during training
+    /// (minibatch training; `nil` for full batch).
+    public var heldOut: HeldOutMetrics?
     /// Wall time of the training loop alone, in seconds.
     public var trainingSeconds: Double
 
@@ -64,8 +68,9 @@ public struct TrialResult: Sendable {
         initialParameters: LSTMParameters,
         finalParameters: LSTMParameters,
         optimizerState: [String: [Double]],
-        trainingSet: TrainingSet,
+        trainingSet: TrainingSet?,
         predictions: [Double],
+        heldOut: HeldOutMetrics? = nil,
         trainingSeconds: Double
     ) {
         self.runID = runID
@@ -82,7 +87,55 @@ public struct TrialResult: Sendable {
         self.optimizerState = optimizerState
         self.trainingSet = trainingSet
         self.predictions = predictions
+        self.heldOut = heldOut
         self.trainingSeconds = trainingSeconds
+    }
+}
+
+/// One validation pass during training.
+public struct EvaluationPoint: Sendable, Equatable {
+    /// The updates applied before it.
+    public var iteration: Int
+    /// The loss of that iteration's batch (before its update).
+    public var trainLoss: Double
+    /// The loss on the validation set, if the task has one.
+    public var validationLoss: Double?
+    /// The accuracy on the validation set (classification).
+    public var validationAccuracy: Double?
+
+    /// Creates a point.
+    public init(iteration: Int, trainLoss: Double, validationLoss: Double?, validationAccuracy: Double?) {
+        self.iteration = iteration
+        self.trainLoss = trainLoss
+        self.validationLoss = validationLoss
+        self.validationAccuracy = validationAccuracy
+    }
+}
+
+/// The held-out metrics of a trial trained on minibatches, measured with its final parameters.
+public struct HeldOutMetrics: Sendable, Equatable {
+    /// The loss on the validation set (`nil` when there is none or it is not finite).
+    public var validationLoss: Double?
+    /// The accuracy on the validation set (classification).
+    public var validationAccuracy: Double?
+    /// The loss on the test set.
+    public var testLoss: Double?
+    /// The accuracy on the test set.
+    public var testAccuracy: Double?
+    /// The validation passes, in order (the last is the final parameters', when training ran to
+    /// its end).
+    public var evaluations: [EvaluationPoint]
+
+    /// Creates metrics.
+    public init(
+        validationLoss: Double?, validationAccuracy: Double?, testLoss: Double?, testAccuracy: Double?,
+        evaluations: [EvaluationPoint]
+    ) {
+        self.validationLoss = validationLoss
+        self.validationAccuracy = validationAccuracy
+        self.testLoss = testLoss
+        self.testAccuracy = testAccuracy
+        self.evaluations = evaluations
     }
 }
 
@@ -96,12 +149,18 @@ public struct TrainingSnapshot: Sendable {
     public var optimizerState: [String: [Double]]
     /// The loss of each iteration so far.
     public var losses: [Double]
+    /// The validation passes so far (minibatch training).
+    public var evaluations: [EvaluationPoint]
 
     /// Creates a snapshot.
-    public init(iteration: Int, parameters: LSTMParameters, optimizerState: [String: [Double]], losses: [Double]) {
+    public init(
+        iteration: Int, parameters: LSTMParameters, optimizerState: [String: [Double]], losses: [Double],
+        evaluations: [EvaluationPoint] = []
+    ) {
         self.iteration = iteration
         self.parameters = parameters
         self.optimizerState = optimizerState
         self.losses = losses
+        self.evaluations = evaluations
     }
 }

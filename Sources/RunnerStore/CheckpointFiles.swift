@@ -36,15 +36,20 @@ public enum CheckpointFiles {
     }
 
     /// The data a checkpoint carries besides the parameters: `inputs` `[N, T, X]`, `targets`
-    /// `[N, T]`, `mask` `[N, T]` (1 or 0) and the optimizer's state (`optimizer.NAME`).
-    package static func extras(trainingSet: TrainingSet, optimizerState: [String: [Double]]) -> [NamedArray] {
-        let n = trainingSet.sequenceCount
-        let t = trainingSet.sequenceLength
-        var arrays = [
-            NamedArray(name: "inputs", shape: [n, t, trainingSet.inputSize], values: trainingSet.inputs),
-            NamedArray(name: "targets", shape: [n, t], values: trainingSet.targets),
-            NamedArray(name: "mask", shape: [n, t], values: trainingSet.mask.map { $0 ? 1 : 0 }),
-        ]
+    /// `[N, T]`, `mask` `[N, T]` (1 or 0) of a full-batch training set (a minibatch run's data
+    /// come from its config, so its checkpoints carry none) and the optimizer's state
+    /// (`optimizer.NAME`).
+    package static func extras(trainingSet: TrainingSet?, optimizerState: [String: [Double]]) -> [NamedArray] {
+        var arrays: [NamedArray] = []
+        if let trainingSet {
+            let n = trainingSet.sequenceCount
+            let t = trainingSet.sequenceLength
+            arrays = [
+                NamedArray(name: "inputs", shape: [n, t, trainingSet.inputSize], values: trainingSet.inputs),
+                NamedArray(name: "targets", shape: [n, t], values: trainingSet.targets),
+                NamedArray(name: "mask", shape: [n, t], values: trainingSet.mask.map { $0 ? 1 : 0 }),
+            ]
+        }
         for name in optimizerState.keys.sorted() {
             let values = optimizerState[name] ?? []
             arrays.append(NamedArray(name: "optimizer.\(name)", shape: [values.count], values: values))
@@ -111,12 +116,15 @@ public enum CheckpointFiles {
     package static func writeSnapshot(
         _ snapshot: TrainingSnapshot,
         trial: PlannedTrial,
-        trainingSet: TrainingSet,
+        trainingSet: TrainingSet?,
         folder: URL,
         level: Int32
     ) throws(CheckpointError) {
         var extra = extras(trainingSet: trainingSet, optimizerState: snapshot.optimizerState)
         extra.append(NamedArray(name: "losses", shape: [snapshot.losses.count], values: snapshot.losses))
+        if !snapshot.evaluations.isEmpty {
+            extra.append(EvaluationPoint.array(snapshot.evaluations))
+        }
         let checkpoint = try Checkpoint(
             runID: trial.runID,
             iteration: snapshot.iteration,
@@ -152,7 +160,8 @@ public enum CheckpointFiles {
                 iteration: checkpoint.header.iteration,
                 parameters: parameters,
                 optimizerState: state,
-                losses: losses
+                losses: losses,
+                evaluations: checkpoint[EvaluationPoint.arrayName].flatMap(EvaluationPoint.points) ?? []
             )
         }
         return nil
@@ -179,6 +188,31 @@ public enum CheckpointFiles {
         let (directory, names) = listing(folder: folder)
         for name in names where name.hasPrefix(runID + snapshotMarker) {
             try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
+        }
+    }
+}
+
+extension EvaluationPoint {
+    /// The name of a snapshot's array of validation passes.
+    static let arrayName = "evaluations"
+
+    /// `[n, 4]`: iteration, training loss, validation loss and accuracy (NaN for none).
+    static func array(_ points: [EvaluationPoint]) -> NamedArray {
+        NamedArray(
+            name: arrayName, shape: [points.count, 4],
+            values: points.flatMap {
+                [Double($0.iteration), $0.trainLoss, $0.validationLoss ?? .nan, $0.validationAccuracy ?? .nan]
+            })
+    }
+
+    /// The points of ``array(_:)``'s layout; `nil` for another shape.
+    static func points(_ array: NamedArray) -> [EvaluationPoint]? {
+        guard array.shape.count == 2, array.shape[1] == 4 else { return nil }
+        return (0..<array.shape[0]).map { row in
+            let v = array.values[(row * 4)..<(row * 4 + 4)].map { $0 }
+            return EvaluationPoint(
+                iteration: Int(v[0]), trainLoss: v[1], validationLoss: v[2].isNaN ? nil : v[2],
+                validationAccuracy: v[3].isNaN ? nil : v[3])
         }
     }
 }

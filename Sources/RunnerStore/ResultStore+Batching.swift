@@ -52,6 +52,20 @@ extension ResultStore {
             let curve = try db.cachedStatement(
                 sql: "INSERT OR REPLACE INTO curves (run_id, iterations, losses) VALUES (?, ?, ?)"
             )
+            let heldOut = try db.cachedStatement(
+                sql: "UPDATE runs SET "
+                    + RunColumns.heldOut.map { "\($0.name) = ?" }.joined(separator: ", ")
+                    + " WHERE \(RunColumns.id.name) = ?"
+            )
+            let e = EvaluationColumns.self
+            let clearEvaluations = try db.cachedStatement(
+                sql: "DELETE FROM \(e.table) WHERE \(e.runID.name) = ?")
+            let evaluation = try db.cachedStatement(
+                sql: """
+                    INSERT INTO \(e.table) (\(e.runID.name), \(e.iteration.name), \(e.trainLoss.name), \
+                    \(e.validationLoss.name), \(e.validationAccuracy.name)) VALUES (?, ?, ?, ?, ?)
+                    """
+            )
             for record in records {
                 let result = record.result
                 let blob = LossCurve.encode(result.losses)
@@ -68,8 +82,28 @@ extension ResultStore {
                 // Another process took the run over (this one was presumed dead): keep its result.
                 if db.changesCount == 1 {
                     try curve.execute(arguments: [result.runID, result.losses.count, blob])
+                    if let metrics = result.heldOut {
+                        try heldOut.execute(
+                            arguments: [
+                                metrics.validationLoss, metrics.validationAccuracy, metrics.testLoss,
+                                metrics.testAccuracy, result.runID,
+                            ])
+                        try clearEvaluations.execute(arguments: [result.runID])
+                        for point in metrics.evaluations {
+                            try evaluation.execute(
+                                arguments: [
+                                    result.runID, point.iteration, point.trainLoss.finiteOrNil,
+                                    point.validationLoss?.finiteOrNil, point.validationAccuracy,
+                                ])
+                        }
+                    }
                 }
             }
         }
     }
+}
+
+extension Double {
+    /// The value, or `nil` (SQL NULL) when it is NaN or infinite.
+    var finiteOrNil: Double? { isFinite ? self : nil }
 }

@@ -131,6 +131,8 @@ private struct MergeSnapshot {
     var runs: [Row]
     var links: [Row]
     var curves: [String: Row]
+    /// Each run's validation passes (schema 3; none before).
+    var evaluations: [String: [Row]]
     var verificationColumns: [String]
     var verifications: [Row]
 
@@ -148,6 +150,16 @@ private struct MergeSnapshot {
         curves = [:]
         for row in try Row.fetchAll(db, sql: "SELECT run_id, iterations, losses FROM curves") {
             curves[row["run_id"]] = row
+        }
+        evaluations = [:]
+        if try db.tableExists(EvaluationColumns.table) {
+            for row in try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM \(EvaluationColumns.table) ORDER BY \(EvaluationColumns.runID.name), "
+                    + EvaluationColumns.iteration.name)
+            {
+                evaluations[row[EvaluationColumns.runID], default: []].append(row)
+            }
         }
         if try db.tableExists("verifications") {
             verificationColumns = try db.columns(in: "verifications").map(\.name).filter { $0 != "id" }
@@ -371,6 +383,7 @@ private struct Merger {
         )
     }
 
+    /// Replaces a run's curve, and its validation passes with the input's.
     private func replaceCurve(of id: String, with curve: Row?) throws {
         try db.execute(sql: "DELETE FROM curves WHERE run_id = ?", arguments: [id])
         if let curve {
@@ -378,6 +391,14 @@ private struct Merger {
                 sql: "INSERT INTO curves (run_id, iterations, losses) VALUES (?, ?, ?)",
                 arguments: [id, curve["iterations"] as DatabaseValue, curve["losses"] as DatabaseValue]
             )
+        }
+        let e = EvaluationColumns.self
+        try db.execute(sql: "DELETE FROM \(e.table) WHERE \(e.runID.name) = ?", arguments: [id])
+        for row in snapshot.evaluations[id] ?? [] {
+            let columns = [e.runID, e.iteration, e.trainLoss, e.validationLoss, e.validationAccuracy].map(\.name)
+            try db.execute(
+                sql: "INSERT INTO \(e.table) (\(columns.joined(separator: ", "))) VALUES (?, ?, ?, ?, ?)",
+                arguments: StatementArguments(columns.map { row[$0] as DatabaseValue }))
         }
     }
 

@@ -50,6 +50,14 @@ public struct RunRecord: Sendable {
     public var error: String?
     /// The process holding a running run.
     public var owner: String?
+    /// The final parameters' loss on the validation set (minibatch runs).
+    public var validationLoss: Double?
+    /// Their accuracy on the validation set (classification).
+    public var validationAccuracy: Double?
+    /// Their loss on the test set.
+    public var testLoss: Double?
+    /// Their accuracy on the test set.
+    public var testAccuracy: Double?
 
     package init(row: Row) {
         id = row["id"]
@@ -85,6 +93,11 @@ public struct RunRecord: Sendable {
         if let host = row["owner_host"] as String?, let pid = row["owner_pid"] as Int? {
             owner = "pid \(pid) on \(host)"
         }
+        // NULL, or no column at all in a database of schema 2 opened read-only.
+        validationLoss = row[RunColumns.validationLoss]
+        validationAccuracy = row[RunColumns.validationAccuracy]
+        testLoss = row[RunColumns.testLoss]
+        testAccuracy = row[RunColumns.testAccuracy]
     }
 
     /// The config, resolved again from its canonical JSON.
@@ -212,6 +225,23 @@ extension ResultStore {
                     """,
                 arguments: [name]
             ).map(RunRecord.init)
+        }
+    }
+
+    /// A run's validation passes, in order (none for full-batch runs and databases before schema 3).
+    public func evaluations(_ runID: String) throws(StoreError) -> [EvaluationPoint] {
+        try read { db in
+            let e = EvaluationColumns.self
+            guard try db.tableExists(e.table) else { return [] }
+            return try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM \(e.table) WHERE \(e.runID.name) = ? ORDER BY \(e.iteration.name)",
+                arguments: [runID]
+            ).map { row in
+                EvaluationPoint(
+                    iteration: row[e.iteration], trainLoss: row[e.trainLoss] ?? .nan,
+                    validationLoss: row[e.validationLoss], validationAccuracy: row[e.validationAccuracy])
+            }
         }
     }
 

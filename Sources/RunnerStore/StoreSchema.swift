@@ -123,6 +123,22 @@ package enum StoreSchema {
                     """
             )
         },
+        // 3: held-out metrics of minibatch training, and the validation passes during it.
+        { db in
+            try db.alter(table: "runs") { table in
+                for column in RunColumns.heldOut {
+                    table.add(column: column.name, .double)
+                }
+            }
+            try db.create(table: EvaluationColumns.table) { table in
+                table.column(EvaluationColumns.runID.name, .text).notNull().references("runs")
+                table.column(EvaluationColumns.iteration.name, .integer).notNull()
+                table.column(EvaluationColumns.trainLoss.name, .double)
+                table.column(EvaluationColumns.validationLoss.name, .double)
+                table.column(EvaluationColumns.validationAccuracy.name, .double)
+                table.primaryKey([EvaluationColumns.runID.name, EvaluationColumns.iteration.name])
+            }
+        },
     ]
 
     /// Applies the migrations `database` lacks.

@@ -290,6 +290,21 @@ import Testing
         #expect(large.lossAndGradient(short.batch()).loss.isFinite)
     }
 
+    @Test func aLargerBatchAfterASmallerOneGivesTheBitsOfAFreshNetwork() {
+        // A smaller batch writes h(t) where a larger batch keeps h(-1) = 0 (the last batch of an
+        // epoch, then the first of the next): the larger batch's gradient must not see it.
+        let c = BatchCase(loss: .mse, outputs: 3, batchSize: 5, masked: true, cellOutput: .tanh, categories: false)
+        let used = c.network()
+        used.step(c.batch(size: 1))
+        let fresh = LSTMBatchNetwork(
+            parameters: used.parameters, outputSize: 3, cellOutput: .tanh, loss: .mse, batchCapacity: 5,
+            sequenceCapacity: 4)
+        let a = used.lossAndGradient(c.batch())
+        let b = fresh.lossAndGradient(c.batch())
+        #expect(a.loss.bitPattern == b.loss.bitPattern)
+        #expect(a.gradient.values.map(\.bitPattern) == b.gradient.values.map(\.bitPattern))
+    }
+
     @Test func clippingScalesTheGradientToTheNorm() {
         let c = BatchCase(loss: .mse, outputs: 3, batchSize: 5, masked: true, cellOutput: .tanh, categories: true)
         let gradient = c.network().lossAndGradient(c.batch()).gradient.values

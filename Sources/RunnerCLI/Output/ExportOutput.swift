@@ -80,17 +80,22 @@ public enum PredictOutput {
     ///   - final: its final state.
     ///   - registry: where the loss plugin comes from.
     /// - Returns: the loss and one line per scored step (`sequence step target prediction`).
-    public static func text(runID: String, final: RunMaterializer.Final, registry: PluginRegistry = .standard) -> String
+    /// - Throws: ``TaskDataError`` when a minibatch run's task cannot make its held-out data again.
+    public static func text(runID: String, final: RunMaterializer.Final, registry: PluginRegistry = .standard)
+        throws -> String
     {
         let trial = Trial(config: final.config, registry: registry)
+        guard let trainingSet = final.trainingSet else {
+            return try heldOutText(runID: runID, final: final, trial: trial)
+        }
         let network = LSTMNetwork(
             parameters: final.parameters,
             cellOutput: final.config.cellOutput,
             loss: trial.makeLoss(),
-            trainingSet: final.trainingSet
+            trainingSet: trainingSet
         )
         let (loss, predictions) = network.evaluate()
-        let data = final.trainingSet
+        let data = trainingSet
         var lines = [
             "run \(runID): loss \(String(format: "%.6e", loss)) over \(data.countedSteps) scored steps"
                 + (final.retrained ? " (no checkpoint kept: trained again, same bits as recorded)" : ""),
@@ -106,6 +111,52 @@ public enum PredictOutput {
                     predictions[k]
                 )
             )
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The most scored steps `predict` lists for a held-out set.
+    static let heldOutLines = 200
+
+    /// A minibatch run on its test (or validation) set: the loss (and accuracy), then one line a
+    /// scored step, `sequence step target prediction` (for classes, the label and the most likely
+    /// class), the first ``heldOutLines`` of them.
+    private static func heldOutText(runID: String, final: RunMaterializer.Final, trial: Trial) throws -> String {
+        guard let held = try trial.heldOutPredictions(parameters: final.parameters) else {
+            return "run \(runID): its task holds no data out; nothing to predict.\n"
+        }
+        let batch = held.batch
+        let evaluation = held.evaluation
+        let accuracy = evaluation.accuracy.map { String(format: ", accuracy %.2f%%", 100 * $0) } ?? ""
+        var lines = [
+            "run \(runID): \(held.setName) loss \(String(format: "%.6e", evaluation.loss))\(accuracy) over "
+                + "\(evaluation.scoredSteps) scored steps of \(batch.batchSize) sequences"
+                + (final.retrained ? " (no checkpoint kept: trained again, same bits as recorded)" : ""),
+            "sequence  step      target  prediction",
+        ]
+        let t = batch.sequenceLength
+        let k = held.outputs
+        var listed = 0
+        for index in 0..<(batch.batchSize * t) where batch.mask[index] {
+            guard listed < heldOutLines else {
+                lines.append("(the first \(heldOutLines) of \(evaluation.scoredSteps) scored steps)")
+                break
+            }
+            let outputs = evaluation.outputs[(index * k)..<((index + 1) * k)]
+            let target: String
+            let prediction: String
+            switch batch.targets {
+            case .labels(let labels):
+                target = String(format: "%10d", labels[index])
+                let best = outputs.indices.max { outputs[$0] < outputs[$1] || (outputs[$0] == outputs[$1] && $0 > $1) }
+                prediction = String(format: "%10d", (best ?? outputs.startIndex) - outputs.startIndex)
+            case .values(let values):
+                target = values[(index * k)..<((index + 1) * k)].map { String(format: "%10.6f", $0) }.joined(
+                    separator: " ")
+                prediction = outputs.map { String(format: "%10.6f", $0) }.joined(separator: " ")
+            }
+            lines.append(String(format: "%8d  %4d  ", index / t + 1, index % t + 1) + target + "  " + prediction)
+            listed += 1
         }
         return lines.joined(separator: "\n") + "\n"
     }

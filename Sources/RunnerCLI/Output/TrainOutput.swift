@@ -25,9 +25,13 @@ public enum TrainOutput {
         lines.append(
             "status \(result.status.rawValue); loss after training \(final); \(String(format: "%.6f", seconds)) s (\(timing))"
         )
+        if let heldOut = result.heldOut {
+            lines.append(HeldOutText.line(heldOut))
+            return lines.joined(separator: "\n") + "\n"
+        }
+        guard let data = result.trainingSet else { return lines.joined(separator: "\n") + "\n" }
         lines.append("")
         lines.append("step      target  prediction")
-        let data = result.trainingSet
         for k in 0..<data.targets.count where data.mask[k] {
             lines.append(
                 String(format: "%4d  %10.6f  %10.6f", k + 1, data.targets[k], result.predictions[k])
@@ -44,16 +48,37 @@ public enum TrainOutput {
     ///   - seconds: the median training time to report.
     /// - Returns: one line of JSON (non-finite losses as `null`).
     public static func json(_ result: TrialResult, seconds: Double) -> String {
-        let data = result.trainingSet
-        let scored = data.targets.indices.filter { data.mask[$0] }
-        let object: ConfigValue = .object([
+        let targets = result.trainingSet?.targets ?? []
+        let scored = targets.indices.filter { result.trainingSet?.mask[$0] == true }
+        var fields: [String: ConfigValue] = [
             "losses": .array(result.losses.map { $0.isFinite ? .number($0) : .null }),
             "predictions": .array(scored.map { .number(result.predictions[$0]) }),
-            "targets": .array(scored.map { .number(data.targets[$0]) }),
+            "targets": .array(scored.map { .number(targets[$0]) }),
             "seconds": .number(seconds),
             "status": .string(result.status.rawValue),
             "runId": .string(result.runID),
-        ])
+        ]
+        if let heldOut = result.heldOut {
+            func number(_ value: Double?) -> ConfigValue { value.map { .number($0) } ?? .null }
+            fields["validationLoss"] = number(heldOut.validationLoss)
+            fields["validationAccuracy"] = number(heldOut.validationAccuracy)
+            fields["testLoss"] = number(heldOut.testLoss)
+            fields["testAccuracy"] = number(heldOut.testAccuracy)
+        }
+        let object: ConfigValue = .object(fields)
         return object.canonicalJSON + "\n"
+    }
+}
+
+/// One line of a minibatch run's held-out metrics.
+enum HeldOutText {
+    static func line(_ metrics: HeldOutMetrics) -> String {
+        func text(_ value: Double?) -> String { value.map { String(format: "%.6e", $0) } ?? "-" }
+        func percent(_ value: Double?) -> String { value.map { String(format: "%.2f%%", 100 * $0) } ?? "-" }
+        var parts = ["validation loss \(text(metrics.validationLoss))"]
+        if metrics.validationAccuracy != nil { parts.append("accuracy \(percent(metrics.validationAccuracy))") }
+        parts.append("test loss \(text(metrics.testLoss))")
+        if metrics.testAccuracy != nil { parts.append("accuracy \(percent(metrics.testAccuracy))") }
+        return parts.joined(separator: "; ")
     }
 }

@@ -40,7 +40,7 @@ import Testing
             extra: #""task": {"inputSize": 33, "targets": [-0.5, 0.2, 0.1, -0.5]}, "model": {"hiddenSize": 4}, "#
                 + #""training": {"optimizer": "momentum", "learningRate": 1e308}"#)
         let loaded = try SpecLoader().load(data: Data(spec.utf8), file: "overflow.json")
-        let result = Trial(config: try loaded.trials()[0].config).run()
+        let result = try Trial(config: try loaded.trials()[0].config).run()
         #expect(result.status == .diverged)
         #expect(result.finalLoss?.isFinite == true)
         #expect(result.stopReason?.hasSuffix("final parameters are not finite (the updates overflowed)") == true)

@@ -46,7 +46,7 @@ import Testing
 
     @Test func aTrialAloneAndInsideASweepGiveTheSameBits() throws {
         let sweep = try Self.trials(#"{"seed": [0, 1, 2, 3]}"#)
-        let alone = Trial(config: sweep[2].config).run()
+        let alone = try Trial(config: sweep[2].config).run()
         let inSweep = Self.runAll(sweep, jobs: 2)
         #expect(inSweep[sweep[2].runID] == Self.fingerprint(alone))
     }
@@ -72,7 +72,7 @@ import Testing
 
     @Test func aTargetLossEndsATrialEarlyAsCompleted() throws {
         let trials = try Self.trials("", extra: #""stop": {"targetLoss": 0.05}"#, iterations: 500)
-        let result = Trial(config: trials[0].config).run()
+        let result = try Trial(config: trials[0].config).run()
         #expect(result.status == .completed)
         let reached = try #require(result.targetReachedIteration)
         #expect(result.iterationsRun == reached)
@@ -114,7 +114,7 @@ import Testing
             trials,
             stop: stop,
             execute: { trial, stop in
-                Trial(config: trial.config).run(shouldStop: {
+                try Trial(config: trial.config).run(shouldStop: {
                     stop.set()  // ask to stop right after the first iteration
                     return stop.isSet
                 })
@@ -134,9 +134,9 @@ import Testing
             "", extra: #""training": {"optimizer": "adam", "learningRate": 0.05}"#, iterations: 40)
         let trial = Trial(config: trials[0].config)
         var snapshots: [TrainingSnapshot] = []
-        let whole = trial.run(snapshotEvery: 15) { snapshots.append($0) }
+        let whole = try trial.run(snapshotEvery: 15) { snapshots.append($0) }
         #expect(snapshots.map(\.iteration) == [15, 30])
-        let resumed = trial.run(resume: snapshots[0])
+        let resumed = try trial.run(resume: snapshots[0])
         #expect(Self.fingerprint(resumed) == Self.fingerprint(whole))
     }
 }

@@ -91,7 +91,7 @@ import Testing
     static func result(bestLoss: Double?) throws -> TrialResult {
         let spec = try SpecLoader().load(data: Data(tinySpec(iterations: 1).utf8), file: "tiny.json")
         let planned = try #require(try spec.trials().first)
-        var result = Trial(config: planned.config).run()
+        var result = try Trial(config: planned.config).run()
         result.bestLoss = bestLoss
         return result
     }

@@ -169,7 +169,7 @@ import Testing
                 tinySpec(extra: #""training": {"optimizer": "adam", "loss": "mse-readout", "learningRate": 0.05}"#),
                 in: directory)
             let spec = try SpecLoader().load(path: specPath)
-            let result = Trial(config: try spec.trials()[0].config).run()
+            let result = try Trial(config: try spec.trials()[0].config).run()
             let store = try ResultStore(path: directory.appendingPathComponent("runs.sqlite").path)
             _ = try SweepRunner(specs: [spec], store: store, options: .init(jobs: 1)).run(stop: StopFlag()) { _ in nil }
             let run = try store.run(result.runID)
@@ -178,7 +178,7 @@ import Testing
             #expect(final.parameters == result.finalParameters)
             let network = LSTMNetwork(
                 parameters: final.parameters, cellOutput: final.config.cellOutput, loss: MSEReadoutLoss(),
-                trainingSet: final.trainingSet)
+                trainingSet: try #require(final.trainingSet))
             #expect(network.evaluate().predictions.map(\.bitPattern) == result.predictions.map(\.bitPattern))
             // Without the file, the run is trained again to the same bits.
             try FileManager.default.removeItem(at: store.resolve(try #require(run.checkpointPath)))
@@ -369,7 +369,7 @@ import Testing
             let path = try writeSpec(spec, in: directory)
             let loaded = try SpecLoader().load(path: path)
             let trial = try loaded.trials()[0]
-            let uninterrupted = Trial(config: trial.config).run()
+            let uninterrupted = try Trial(config: trial.config).run()
             let store = try ResultStore(path: directory.appendingPathComponent("runs.sqlite").path)
             let snapshot = directory.appendingPathComponent("checkpoints/\(trial.runID).iter-00000020.ckpt.gz")
             // An earlier process trained the run to iteration 25, wrote its snapshots (10, 20)
@@ -378,7 +378,7 @@ import Testing
             #expect(try store.claim([trial.runID], retryFailed: false) == [trial.runID])
             let start = Trial(config: trial.config).initialState()
             var iterations = 0
-            let partial = Trial(config: trial.config).run(
+            let partial = try Trial(config: trial.config).run(
                 from: start,
                 snapshotEvery: 10,
                 onSnapshot: { snapshot in
@@ -493,7 +493,7 @@ import Testing
                 let start = Trial(config: trial.config).initialState()
                 let stopAt = [30, 31, 45, 20][index % 4]
                 var iterations = 0
-                _ = Trial(config: trial.config).run(
+                _ = try Trial(config: trial.config).run(
                     from: start,
                     snapshotEvery: 10,
                     onSnapshot: { snapshot in
@@ -520,7 +520,7 @@ import Testing
             let loaded = try SpecLoader().load(path: try writeSpec(tinySpec(iterations: 20), in: directory))
             let trial = try loaded.trials()[0]
             let start = Trial(config: trial.config).initialState()
-            _ = Trial(config: trial.config).run(
+            _ = try Trial(config: trial.config).run(
                 from: start,
                 snapshotEvery: 10,
                 onSnapshot: { snapshot in
