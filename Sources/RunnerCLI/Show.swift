@@ -18,6 +18,7 @@ struct Show: ParsableCommand {
                     run: record,
                     curve: try store.curve(record.id),
                     verifications: try store.verifications(of: record.id),
+                    evaluations: try store.evaluations(record.id),
                     store: store
                 ),
                 terminator: ""

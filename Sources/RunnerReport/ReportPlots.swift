@@ -189,7 +189,11 @@ extension ReportQuery {
         var heatmap: HeatmapChart?
         var heatmapNote: String
         if let axes {
-            let rows = try runRows(experiment: experiment.name, keyColumns: axes, filter: filter)
+            var rows = try runRows(experiment: experiment.name, keyColumns: axes, filter: filter)
+            let metric: ReportMetric = rows.contains { $0.validationLoss != nil } ? .validationLoss : .finalLoss
+            if metric == .validationLoss {
+                for index in rows.indices { rows[index].useValidationLoss() }
+            }
             let cells = Self.summarize(rows)
             func labels(_ position: Int) -> [SQLValue] {
                 var seen: Set<SQLValue> = []
@@ -212,17 +216,17 @@ extension ReportQuery {
             }
             let others = columns.filter { column in !axes.contains { $0.sqlExpression == column.sqlExpression } }
             heatmapNote =
-                "Each cell: the mean final loss of the completed runs over seeds"
+                "Each cell: the mean \(metric.words) of the completed runs over seeds"
                 + (others.isEmpty ? "" : " and " + others.map(\.name).joined(separator: ", "))
                 + "; grey: every run diverged; empty: no finished run."
             heatmap = HeatmapChart(
-                title: "\(experiment.name): final loss by \(axes[0].name) and \(axes[1].name)",
+                title: "\(experiment.name): \(metric.words) by \(axes[0].name) and \(axes[1].name)",
                 xLabels: columnValues.map(ReportColumn.display),
                 yLabels: rowValues.map(ReportColumn.display),
                 values: values,
                 xAxisTitle: axes[1].name,
                 yAxisTitle: axes[0].name,
-                valueTitle: "final loss"
+                valueTitle: metric.words
             )
         } else {
             heatmapNote =

@@ -42,14 +42,42 @@ public struct NamedValue: Sendable, Hashable {
     public var text: String { "\(name)=\(ReportColumn.display(value))" }
 }
 
+/// What a report ranks runs by: the validation loss of the final parameters where the runs have
+/// one (minibatch training with held-out data), the final training loss otherwise.
+public enum ReportMetric: String, Sendable, Equatable {
+    /// The loss of the final parameters on the training data.
+    case finalLoss
+    /// The loss of the final parameters on the validation set.
+    case validationLoss
+
+    /// The name of its table column and of `--sort`: `finalLoss` or `valLoss`.
+    public var columnName: String {
+        switch self {
+        case .finalLoss: "finalLoss"
+        case .validationLoss: "valLoss"
+        }
+    }
+
+    /// `final loss`, `validation loss`.
+    public var words: String {
+        switch self {
+        case .finalLoss: "final loss"
+        case .validationLoss: "validation loss"
+        }
+    }
+}
+
 /// The aggregates of one group of runs (one configuration, over its seeds).
 public struct GroupSummary: Sendable {
     /// The values of the group columns.
     public var key: [SQLValue]
     /// The runs in the group that match the filter, whatever their status.
     public var runs: Int
-    /// Final losses of the completed runs (finite ones): the `n`, mean, std, min and median.
+    /// The report's metric (``ReportMetric``: the validation loss where the runs have one, else the
+    /// final loss) of the completed runs (finite ones): the `n`, mean, std, min and median.
     public var finalLoss: SampleSummary
+    /// The validation accuracy of the completed runs that have one (classification).
+    public var validationAccuracy: SampleSummary
     /// Runs that diverged.
     public var diverged: Int
     /// Runs with a `stop.targetLoss`.
@@ -60,11 +88,11 @@ public struct GroupSummary: Sendable {
     public var reachedAt: Double?
 }
 
-/// The best run of an experiment: the completed run with the lowest final loss.
+/// The best run of an experiment: the completed run with the lowest metric (``ReportMetric``).
 public struct BestRun: Sendable {
     /// The run id.
     public var id: String
-    /// Its final loss.
+    /// Its metric: the validation loss where the runs have one, else the final loss.
     public var finalLoss: Double
     /// Its values of the experiment's swept paths.
     public var values: [NamedValue]
@@ -96,6 +124,11 @@ public struct ExperimentReport: Sendable {
     public var targetLosses: [Double]
     /// Matching runs that reached their target loss.
     public var reachedRuns: Int
+    /// What the runs are ranked by.
+    public var metric: ReportMetric = .finalLoss
+    /// Whether every matching run is a character-level language model (task `text`), whose
+    /// losses in nats the report also gives in bits per character.
+    public var bitsPerCharacter = false
 
     /// The runs that match the filter.
     public var matchedRuns: Int { statusCounts.values.reduce(0, +) }
@@ -222,9 +255,17 @@ public struct ReportQuery: Sendable {
         package var key: [SQLValue]
         package var id: String
         package var status: RunStatus
+        /// The report's metric: the final loss, or (``useValidationLoss()``) the validation loss.
         package var finalLoss: Double?
         package var reachedIteration: Int?
         package var targetLoss: Double?
+        package var validationLoss: Double?
+        package var validationAccuracy: Double?
+        /// `task.plugin`.
+        package var task: String?
+
+        /// Ranks by the validation loss instead of the final loss.
+        package mutating func useValidationLoss() { finalLoss = validationLoss }
     }
 
     /// `FROM experiment_runs JOIN runs ... WHERE experiment = ? [AND filter]` and its arguments.
@@ -250,15 +291,20 @@ public struct ReportQuery: Sendable {
     {
         let (from, arguments) = Self.fromClause(experiment: experiment, filter: filter)
         let keys = keyColumns.map(\.sqlExpression)
-        let sql =
-            "SELECT "
-            + (keys + [
-                #""runs"."id""#, #""runs"."status""#, #""runs"."final_loss""#, #""runs"."target_reached_iteration""#,
-                #"json_extract("runs"."config", '$.stop.targetLoss')"#,
-            ]).joined(separator: ", ") + from
         let count = keyColumns.count
         do {
             return try store.read { db in
+                // A database of schema 2 opened read-only has no held-out columns.
+                let heldOut = try db.columns(in: "runs").contains { $0.name == RunColumns.validationLoss.name }
+                let sql =
+                    "SELECT "
+                    + (keys + [
+                        #""runs"."id""#, #""runs"."status""#, #""runs"."final_loss""#,
+                        #""runs"."target_reached_iteration""#, #"json_extract("runs"."config", '$.stop.targetLoss')"#,
+                        heldOut ? ReportColumnCatalog.runs(RunColumns.validationLoss.name) : "NULL",
+                        heldOut ? ReportColumnCatalog.runs(RunColumns.validationAccuracy.name) : "NULL",
+                        ReportColumnCatalog.runs("task"),
+                    ]).joined(separator: ", ") + from
                 var rows: [RunRow] = []
                 let cursor = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(sqlValues: arguments))
                 while let row = try cursor.next() {
@@ -274,7 +320,10 @@ public struct ReportQuery: Sendable {
                             status: RunStatus(rawValue: row[count + 1]) ?? .pending,
                             finalLoss: row[count + 2],
                             reachedIteration: row[count + 3],
-                            targetLoss: row[count + 4]
+                            targetLoss: row[count + 4],
+                            validationLoss: row[count + 5],
+                            validationAccuracy: row[count + 6],
+                            task: row[count + 7]
                         ))
                 }
                 return rows
@@ -308,6 +357,7 @@ public struct ReportQuery: Sendable {
             package var withTarget = 0
             package var reachedSum = 0.0
             package var reached = 0
+            package var accuracies: [Double] = []
         }
         var index: [[SQLValue]: Int] = [:]
         var keys: [[SQLValue]] = []
@@ -326,6 +376,7 @@ public struct ReportQuery: Sendable {
             switch row.status {
             case .completed:
                 if let loss = row.finalLoss, loss.isFinite { accumulators[slot].losses.append(loss) }
+                if let accuracy = row.validationAccuracy { accumulators[slot].accuracies.append(accuracy) }
             case .diverged:
                 accumulators[slot].diverged += 1
             default:
@@ -342,6 +393,7 @@ public struct ReportQuery: Sendable {
                 key: key,
                 runs: accumulator.runs,
                 finalLoss: SampleSummary(accumulator.losses),
+                validationAccuracy: SampleSummary(accumulator.accuracies),
                 diverged: accumulator.diverged,
                 withTarget: accumulator.withTarget,
                 reached: accumulator.reached,
@@ -379,8 +431,12 @@ public struct ReportQuery: Sendable {
         }
         let filter = try self.filter(options.filter)
         let columns = try groupColumns(for: experiment, names: options.groupBy)
-        let (sortName, descending) = try Self.parseSort(options.sort, columns: columns)
-        let rows = try runRows(experiment: experiment.name, keyColumns: columns, filter: filter)
+        var rows = try runRows(experiment: experiment.name, keyColumns: columns, filter: filter)
+        let metric: ReportMetric = rows.contains { $0.validationLoss != nil } ? .validationLoss : .finalLoss
+        if metric == .validationLoss {
+            for index in rows.indices { rows[index].useValidationLoss() }
+        }
+        let (sortName, descending) = try Self.parseSort(options.sort, columns: columns, metric: metric)
         var groups = Self.summarize(rows)
         Self.sort(&groups, by: sortName, descending: descending, columns: columns)
         let groupCount = groups.count
@@ -420,7 +476,10 @@ public struct ReportQuery: Sendable {
             sortColumn: sortName,
             sortDescending: descending,
             targetLosses: targets.sorted(),
-            reachedRuns: reached
+            reachedRuns: reached,
+            metric: metric,
+            bitsPerCharacter: metric == .validationLoss && !rows.isEmpty
+                && rows.allSatisfy { $0.task == Self.languageModelTask }
         )
     }
 
@@ -449,6 +508,9 @@ public struct ReportQuery: Sendable {
         }
     }
 
+    /// The task whose losses are also shown in bits per character.
+    package static let languageModelTask = "text"
+
     // MARK: - Sorting
 
     /// Splits `COLUMN[:asc|:desc]` and checks the column is one of the table's.
@@ -458,8 +520,11 @@ public struct ReportQuery: Sendable {
     ///   - columns: The group columns.
     /// - Returns: The canonical column name and whether descending.
     /// - Throws: ``ReportError`` `unknownColumn` or `badOption`.
-    package static func parseSort(_ text: String?, columns: [ReportColumn]) throws(ReportError) -> (String, Bool) {
-        guard let text else { return ("finalLoss", false) }
+    ///   - metric: The report's metric: its column name (`finalLoss` or `valLoss`) sorts by it.
+    package static func parseSort(_ text: String?, columns: [ReportColumn], metric: ReportMetric = .finalLoss)
+        throws(ReportError) -> (String, Bool)
+    {
+        guard let text else { return (metric.columnName, false) }
         var name = text
         var descending = false
         if let colon = text.lastIndex(of: ":") {
@@ -472,7 +537,9 @@ public struct ReportQuery: Sendable {
                     .badOption, "--sort \(text): the order after ':' must be asc or desc, e.g. --sort median:desc.")
             }
         }
-        let known = columns.map(\.name) + statisticColumns
+        let known =
+            columns.map(\.name)
+            + statisticColumns.map { $0 == ReportMetric.finalLoss.columnName ? metric.columnName : $0 }
         if let match = known.first(where: { $0 == name })
             ?? known.first(where: { $0.lowercased() == name.lowercased() })
         {

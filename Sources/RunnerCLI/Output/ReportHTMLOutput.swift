@@ -22,7 +22,7 @@ public enum ReportHTMLOutput {
             if report.groups.isEmpty {
                 blocks.append(.paragraph("No runs match."))
             } else {
-                blocks += [.table(ReportOutput.table(report)), .paragraph(ReportOutput.legend + ".")]
+                blocks += [.table(ReportOutput.table(report)), .paragraph(ReportOutput.legend(report) + ".")]
             }
             for figure in plot.curves {
                 blocks.append(.figure(svg: figure.chart.svg(), caption: plot.curveNote))

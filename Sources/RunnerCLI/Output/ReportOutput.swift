@@ -21,9 +21,13 @@ public enum ReportOutput {
             TableColumn(column.name, kind: kind(of: column))
         }
         columns += [
-            TableColumn("n", kind: .integer), TableColumn("finalLoss", kind: .loss), TableColumn("min", kind: .loss),
-            TableColumn("median", kind: .loss), TableColumn("diverged", kind: .integer),
+            TableColumn("n", kind: .integer), TableColumn(report.metric.columnName, kind: .loss),
+            TableColumn("min", kind: .loss), TableColumn("median", kind: .loss),
+            TableColumn("diverged", kind: .integer),
         ]
+        let accuracy = report.groups.contains { $0.validationAccuracy.count > 0 }
+        if accuracy { columns.append(TableColumn("valAcc", kind: .number)) }
+        if report.bitsPerCharacter { columns.append(TableColumn("valBPC", kind: .number)) }
         if report.hasTargetLoss { columns.append(TableColumn("reachedAt", kind: .number)) }
         let rows = report.groups.map { group in
             var cells = zip(report.groupColumns, group.key).map { column, value in column.cell(value) }
@@ -33,6 +37,10 @@ public enum ReportOutput {
             cells.append(losses.minimum.map(TableCell.loss) ?? .empty)
             cells.append(losses.median.map(TableCell.loss) ?? .empty)
             cells.append(.integer(group.diverged))
+            if accuracy { cells.append(group.validationAccuracy.mean.map(TableCell.number) ?? .empty) }
+            if report.bitsPerCharacter {
+                cells.append(losses.mean.map { TableCell.number($0 / log(2.0)) } ?? .empty)
+            }
             if report.hasTargetLoss { cells.append(group.reachedAt.map(TableCell.number) ?? .empty) }
             return cells
         }
@@ -75,7 +83,19 @@ public enum ReportOutput {
     static let statusOrder: [RunStatus] = [.completed, .diverged, .failed, .interrupted, .running, .pending]
 
     /// What the statistics columns hold, printed under the table.
-    static let legend = "n: completed runs; finalLoss: their mean ± std; min, median: of their final losses"
+    static func legend(_ report: ExperimentReport) -> String {
+        var text =
+            "n: completed runs; \(report.metric.columnName): their mean ± std; min, median: of their "
+            + "\(report.metric.words)es"
+        if report.metric == .validationLoss {
+            text += " (the final weights on the validation set)"
+        }
+        if report.groups.contains(where: { $0.validationAccuracy.count > 0 }) {
+            text += "; valAcc: mean validation accuracy"
+        }
+        if report.bitsPerCharacter { text += "; valBPC: mean validation bits per character (valLoss / ln 2)" }
+        return text
+    }
 
     /// Breaks a line at spaces so that it fits `width` characters; continuation lines start with
     /// `indent` and four more spaces. A word longer than the width stays whole.
@@ -120,7 +140,7 @@ public enum ReportOutput {
         if !statuses.isEmpty { runs += " (" + statuses.joined(separator: ", ") + ")" }
         lines.append(runs)
         if let best = report.best {
-            var text = "best: run \(best.id), final loss \(TableRenderer.formatLoss(best.finalLoss))"
+            var text = "best: run \(best.id), \(report.metric.words) \(TableRenderer.formatLoss(best.finalLoss))"
             if !best.values.isEmpty { text += " (" + best.values.map(\.text).joined(separator: ", ") + ")" }
             lines.append(text)
         } else if report.matchedRuns > 0 {
@@ -169,7 +189,7 @@ public enum ReportOutput {
                     lines.append("(no runs match)")
                 } else {
                     lines.append(fittedTable(report, width: width))
-                    lines.append(legend)
+                    lines.append(legend(report))
                 }
                 return lines.joined(separator: "\n") + "\n"
             }.joined(separator: "\n")
@@ -182,7 +202,7 @@ public enum ReportOutput {
                 if report.groups.isEmpty {
                     lines.append("(no runs match)")
                 } else {
-                    lines += [TableRenderer.render(table(report), format: .markdown), "", legend + "."]
+                    lines += [TableRenderer.render(table(report), format: .markdown), "", legend(report) + "."]
                 }
                 return lines.joined(separator: "\n") + "\n"
             }.joined(separator: "\n")
@@ -255,7 +275,8 @@ public enum ReportOutput {
                 members.append(
                     (
                         "best",
-                        "{\"id\": \(TableRenderer.jsonString(best.id)), \"finalLoss\": \(jsonNumber(best.finalLoss)), "
+                        "{\"id\": \(TableRenderer.jsonString(best.id)), "
+                            + "\(TableRenderer.jsonString(report.metric.columnName)): \(jsonNumber(best.finalLoss)), "
                             + "\"values\": {" + values.joined(separator: ", ") + "}}"
                     ))
             } else {

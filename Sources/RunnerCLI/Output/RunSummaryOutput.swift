@@ -36,15 +36,23 @@ public enum RunSummaryOutput {
             for run in runs { counts[run.status, default: 0] += 1 }
             let listed = RunStatus.allCases.compactMap { status in counts[status].map { "\($0) \(status.rawValue)" } }
             lines.append("\(name): \(runs.count) runs: \(listed.joined(separator: ", "))")
+            // Ranked as the report ranks them: by the validation loss where the runs have one.
+            let validated = runs.contains { $0.validationLoss != nil }
             let finished = runs.compactMap { run in
-                run.status == .completed ? run.finalLoss.flatMap { $0.isFinite ? (run, $0) : nil } : nil
+                run.status == .completed
+                    ? (validated ? run.validationLoss : run.finalLoss).flatMap { $0.isFinite ? (run, $0) : nil } : nil
             }
             if let (best, _) = finished.min(by: { RunRanking.ranks(loss: $0.1, id: $0.0.id, before: ($1.1, $1.0.id)) })
             {
                 let swept = (try? store.experiment(name))??.sweptPaths ?? []
                 let config = try? best.config(schema: ConfigSchema(registry: RunnerCommand.registry))
                 let values = swept.compactMap { path in config?.value(at: path).map { "\(path)=\($0)" } }
-                let text = String(format: "  best run %@: final loss %.3e", best.id, best.finalLoss ?? .nan)
+                var text = String(format: "  best run %@: final loss %.3e", best.id, best.finalLoss ?? .nan)
+                if let loss = best.validationLoss { text += String(format: ", validation loss %.3e", loss) }
+                if let accuracy = best.validationAccuracy {
+                    text += String(format: " (%.2f%% accuracy)", 100 * accuracy)
+                }
+                if let loss = best.testLoss { text += String(format: ", test loss %.3e", loss) }
                 lines.append(text + (values.isEmpty ? "" : " (\(values.joined(separator: ", ")))"))
             }
         }

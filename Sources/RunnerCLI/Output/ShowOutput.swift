@@ -10,11 +10,13 @@ public enum ShowOutput {
     ///   - run: the run.
     ///   - curve: its losses, if stored.
     ///   - verifications: its verification history, oldest first.
+    ///   - evaluations: its validation passes (minibatch runs).
     ///   - store: the database (to locate the checkpoint).
     /// - Returns: the text.
-    public static func text(run: RunRecord, curve: [Double]?, verifications: [VerificationRecord], store: ResultStore)
-        -> String
-    {
+    public static func text(
+        run: RunRecord, curve: [Double]?, verifications: [VerificationRecord], evaluations: [EvaluationPoint] = [],
+        store: ResultStore
+    ) -> String {
         var lines: [String] = []
         func field(_ name: String, _ value: String?) {
             guard let value else { return }
@@ -34,6 +36,22 @@ public enum ShowOutput {
         }
         field("best loss", run.bestLoss.map { String(format: "%.6e at iteration %d", $0, run.bestIteration ?? 0) })
         field("final loss", loss(run.finalLoss))
+        func percent(_ value: Double?) -> String? { value.map { String(format: "%.2f%%", 100 * $0) } }
+        field("validation loss", loss(run.validationLoss))
+        field("validation acc.", percent(run.validationAccuracy))
+        field("test loss", loss(run.testLoss))
+        field("test accuracy", percent(run.testAccuracy))
+        if !evaluations.isEmpty {
+            let shown = evaluations.count <= 12 ? evaluations : Array(evaluations.prefix(6) + evaluations.suffix(6))
+            let passes = shown.map { point in
+                "\(point.iteration): \(loss(point.validationLoss) ?? "-")"
+                    + (point.validationAccuracy.map { String(format: " (%.1f%%)", 100 * $0) } ?? "")
+            }
+            field(
+                "validation passes",
+                "\(evaluations.count)" + (evaluations.count > shown.count ? " (first and last 6)" : "") + ": "
+                    + passes.joined(separator: ", "))
+        }
         field("target reached", run.targetReachedIteration.map { "at iteration \($0)" })
         field("stopped", run.stopReason)
         field("error", run.error)
