@@ -26,7 +26,9 @@ public struct CopyMemoryTask: TaskPlugin {
     public var name: String { "copy-memory" }
 
     /// One line for `runner plugins`.
-    public var summary: String { "recall 10 symbols after a delay, every step scored (Arjovsky et al., 2016)" }
+    public var summary: String {
+        "recall L symbols (10) after a delay of T steps, every step scored (Arjovsky et al., 2016)"
+    }
 
     /// `delay`, `length`, `samples`.
     public var parameters: [ParameterSpec] {
