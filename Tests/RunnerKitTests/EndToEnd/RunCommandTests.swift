@@ -148,7 +148,8 @@ import Testing
             let result = try RunnerCLI.run(["plugins"], in: directory)
             #expect(result.status == 0)
             for name in [
-                "sequence:", "sine:", "adding:", "copy:", "h0-squared:", "mse-readout:", "sgd:", "momentum:", "adam:",
+                "sequence:", "sine:", "adding:", "copy:", "copy-memory:", "temporal-order:", "embedded-reber:",
+                "h0-squared:", "mse-readout:", "sgd:", "momentum:", "adam:",
             ] {
                 #expect(result.stdout.contains("  \(name) "), "\(name)")
             }
