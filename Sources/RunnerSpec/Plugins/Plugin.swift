@@ -144,7 +144,7 @@ public struct PluginRegistry: Sendable {
 
     /// The built-in plugins.
     public static let standard = PluginRegistry(
-        tasks: [SequenceTask(), SineTask(), AddingTask(), CopyTask(), DatasetTask()],
+        tasks: [SequenceTask(), SineTask(), AddingTask(), CopyTask(), DatasetTask(), TextTask()],
         losses: [H0SquaredLossPlugin(), MSEReadoutLossPlugin(), MSELossPlugin(), CrossEntropyLossPlugin()],
         optimizers: [SGDPlugin(), MomentumPlugin(), AdamPlugin(), RMSPropPlugin()]
     )

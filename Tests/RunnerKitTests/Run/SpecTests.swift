@@ -243,7 +243,7 @@ import Testing
             message: "training.loss is \"huber\"; known losses: h0-squared, mse-readout, mse, cross-entropy."),
         Case(
             label: "unknown task", file: "a.json", text: spec("\"task\": {\"plugin\": \"sin\"}"), code: .unknownPlugin,
-            message: "task.plugin is \"sin\"; known tasks: sequence, sine, adding, copy, dataset."),
+            message: "task.plugin is \"sin\"; known tasks: sequence, sine, adding, copy, dataset, text."),
         Case(
             label: "parameter of another optimizer", file: "a.json", text: spec("\"training\": {\"beta1\": 0.8}"),
             code: .unknownKey,
