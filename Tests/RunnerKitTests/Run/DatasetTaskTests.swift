@@ -417,4 +417,17 @@ private let x231 = TestNPZ.float64("x", [2, 3, 1], [0, 1, 2, 10, 11, 12])
             #expect(error?.description.contains("\"price\"") == true)
         }
     }
+
+    @Test func theExampleExperimentResolves() throws {
+        let root = RunnerCLI.packageRoot
+        let path = root.appendingPathComponent("experiments/data/example-dataset.npz").path
+        var tree = tree(path)
+        tree["training"] = .object(["batchSize": .integer(32), "loss": .string("cross-entropy")])
+        let config = try ConfigSchema().resolve(tree, file: "dataset-example.json")
+        let task = DatasetTask()
+        #expect(task.output(config.task) == .classes(3))
+        #expect(task.inputSize(config.task) == 3)
+        #expect(task.trainingSetShape(config.task)?.sequenceCount == 500)
+        #expect(task.trainingSetShape(config.task)?.sequenceLength == 20)
+    }
 }
