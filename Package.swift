@@ -31,8 +31,9 @@ let package = Package(
         // The layers, each a target so that the compiler keeps dependencies pointing down (README: Modules).
         // Plain records: configs, trial results, statuses, the environment, digests.
         .target(name: "RunnerModel", dependencies: ["LSTMCore", .product(name: "Crypto", package: "swift-crypto")]),
-        // Specs (loading, validation, sweeps) and the task, loss and optimizer plugins.
-        .target(name: "RunnerSpec", dependencies: ["LSTMCore", "RunnerModel"]),
+        // Specs (loading, validation, sweeps) and the task, loss and optimizer plugins (the dataset
+        // and text tasks read their files through RunnerFiles).
+        .target(name: "RunnerSpec", dependencies: ["LSTMCore", "RunnerModel", "RunnerFiles"]),
         // Files: the checkpoint format, gzip, npz/npy, init files, atomic POSIX writes.
         .target(
             name: "RunnerFiles",
@@ -83,6 +84,8 @@ let package = Package(
             dependencies: [
                 "LSTMCore", "RunnerModel", "RunnerSpec", "RunnerFiles", "RunnerStore", "RunnerEngine", "RunnerReport",
                 "RunnerCLI", "RunnerTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                // .npz files of dtypes RunnerFiles does not write (int64 labels, bool masks).
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             resources: [.copy("Fixtures")]
         ),

@@ -119,15 +119,25 @@ package enum NPYFormat {
     /// - Throws: ``NPZError`` `malformed` for a damaged file, `unsupported` for a dtype other than
     ///   `<f8`, `<i8`, `|b1`, or for Fortran order.
     package static func decode(_ data: Data, name: String, file: String) throws(NPZError) -> NamedArray {
+        try decodeTyped(data, name: name, file: file).array
+    }
+
+    /// ``decode(_:name:file:)`` that also says which element type the file stored (what tells
+    /// integer labels from float targets once both are doubles).
+    package static func decodeTyped(_ data: Data, name: String, file: String) throws(NPZError)
+        -> (array: NamedArray, type: ElementType)
+    {
         let result = data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
-            Result { () throws(NPZError) -> NamedArray in try decode(bytes, name: name, file: file) }
+            Result { () throws(NPZError) -> (array: NamedArray, type: ElementType) in
+                try decode(bytes, name: name, file: file)
+            }
         }
         return try result.get()
     }
 
-    /// ``decode(_:name:file:)`` on the bytes of the `.npy` file.
+    /// ``decodeTyped(_:name:file:)`` on the bytes of the `.npy` file.
     private static func decode(_ bytes: UnsafeRawBufferPointer, name: String, file: String) throws(NPZError)
-        -> NamedArray
+        -> (array: NamedArray, type: ElementType)
     {
         func malformed(_ message: String) -> NPZError {
             NPZError(.malformed, file: file, array: name, message: message + "; the file is damaged: write it again.")
@@ -204,7 +214,7 @@ package enum NPYFormat {
         case .bool:
             values = (0..<count).map { bytes[dataStart + $0] == 0 ? 0 : 1 }
         }
-        return NamedArray(name: name, shape: header.shape, values: values)
+        return (NamedArray(name: name, shape: header.shape, values: values), type)
     }
 }
 

@@ -98,6 +98,19 @@ public enum NPZ {
     /// - Returns: The arrays, named after their entries without `.npy`.
     /// - Throws: ``NPZError`` as ``read(from:)`` does.
     public static func read(data: Data, file: String) throws(NPZError) -> [NamedArray] {
+        try readTyped(data: data, file: file).map(\.array)
+    }
+
+    /// ``read(data:file:)`` that also gives each array's stored element type.
+    ///
+    /// - Parameters:
+    ///   - data: The file's bytes.
+    ///   - file: The path to name in errors.
+    /// - Returns: The arrays and their element types, in the archive's order.
+    /// - Throws: ``NPZError`` as ``read(from:)`` does.
+    package static func readTyped(data: Data, file: String) throws(NPZError)
+        -> [(array: NamedArray, type: NPYFormat.ElementType)]
+    {
         let archive: Archive
         do {
             archive = try Archive(data: data, accessMode: .read)
@@ -109,7 +122,7 @@ public enum NPZ {
                     + "an .npz file is what numpy.savez writes: check the path."
             )
         }
-        var arrays: [NamedArray] = []
+        var arrays: [(array: NamedArray, type: NPYFormat.ElementType)] = []
         var seen: Set<String> = []
         for entry in archive where entry.type == .file {
             let path = entry.path
@@ -161,7 +174,7 @@ public enum NPZ {
                         + "\(Self.hex(entry.checksum)); the file is damaged: write it again."
                 )
             }
-            arrays.append(try NPYFormat.decode(contents, name: name, file: file))
+            arrays.append(try NPYFormat.decodeTyped(contents, name: name, file: file))
         }
         return arrays
     }

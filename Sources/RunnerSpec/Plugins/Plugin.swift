@@ -146,7 +146,7 @@ public struct PluginRegistry: Sendable {
     public static let standard = PluginRegistry(
         tasks: [
             SequenceTask(), SineTask(), AddingTask(), CopyTask(), CopyMemoryTask(), TemporalOrderTask(),
-            EmbeddedReberTask(),
+            EmbeddedReberTask(), DatasetTask(), TextTask(),
         ],
         losses: [H0SquaredLossPlugin(), MSEReadoutLossPlugin(), MSELossPlugin(), CrossEntropyLossPlugin()],
         optimizers: [SGDPlugin(), MomentumPlugin(), AdamPlugin(), RMSPropPlugin()]

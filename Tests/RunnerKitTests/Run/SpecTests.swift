@@ -244,7 +244,7 @@ import Testing
         Case(
             label: "unknown task", file: "a.json", text: spec("\"task\": {\"plugin\": \"sin\"}"), code: .unknownPlugin,
             message: "task.plugin is \"sin\"; known tasks: sequence, sine, adding, copy, copy-memory, temporal-order, "
-                + "embedded-reber."),
+                + "embedded-reber, dataset, text."),
         Case(
             label: "parameter of another optimizer", file: "a.json", text: spec("\"training\": {\"beta1\": 0.8}"),
             code: .unknownKey,
