@@ -20,9 +20,7 @@ public struct SpecLoader: Sendable {
     }
 
     /// The keys a spec file may have at its top level.
-    public static let topLevelKeys = [
-        "checkpoints", "description", "model", "name", "seed", "stop", "sweep", "task", "training",
-    ]
+    public static let topLevelKeys = (ConfigSection.topLevelKeys + ["checkpoints", "description", "name", "sweep"]).sorted()
 
     /// Reads and validates a spec file.
     ///
