@@ -4,7 +4,9 @@
 #                      and write results/report.html
 #   make report-png    render results/report.html to results/report.png with headless Chromium
 #   make test          install what the tests need, build, run every test (debug build)
-#   make bench         release build; print the benchmark figures and write results/bench.json
+#   make bench         release build; print the benchmark figures and write results/bench.json (with
+#                      PyTorch's minibatch figures too when .build/torch-venv or python3 has torch)
+#   make bench-torch   install PyTorch (CPU) into .build/torch-venv if missing, then make bench
 #   make lint          swift format lint --strict over Package.swift, Sources and Tests
 #   make format        swift format in place
 #   make clean         remove the build folders and everything under results/ but .gitkeep
@@ -29,7 +31,7 @@ SPEC ?= experiments/seed-sweep.json
 EXPERIMENT ?= $(shell sed -n 's/.*"name": *"\([^"]*\)".*/\1/p' $(SPEC) | head -n 1)
 APT_PACKAGES := libsqlite3-dev zlib1g-dev sqlite3
 
-.PHONY: run report-png test bench lint format clean deps verify-build slurm-up slurm-down slurm-test release
+.PHONY: run report-png test bench bench-torch lint format clean deps verify-build slurm-up slurm-down slurm-test release
 
 deps:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -65,6 +67,16 @@ test: deps
 bench: deps
 	$(SWIFT) build $(RELEASE_FLAGS) --product lstm-bench
 	.build/release/lstm-bench --reference scripts/reference/lstm_numpy.py --output results/bench.json --flags "$(RELEASE_FLAGS)"
+
+# PyTorch goes into a virtual environment under .build, once. TORCH_PIP_ARGS adds pip options, for
+# example --index-url with an index of CPU-only wheels (smaller than the default, which pulls in
+# the CUDA libraries).
+TORCH_VENV := .build/torch-venv
+TORCH_PIP_ARGS ?=
+bench-torch:
+	@$(TORCH_VENV)/bin/python -c 'import torch' 2>/dev/null || { \
+		python3 -m venv $(TORCH_VENV) && $(TORCH_VENV)/bin/pip install --quiet torch numpy $(TORCH_PIP_ARGS); }
+	$(MAKE) bench
 
 lint:
 	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests

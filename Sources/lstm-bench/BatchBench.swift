@@ -86,20 +86,10 @@ enum BatchBench {
     }
 
     /// The char-lm shape of issue 14 (one-hot inputs, a softmax readout): `K = X = 96`
-    /// categories, `T = 50`, `H = 128`, `B = 16`, Adam 3e-3, clip 5, random text. The input
-    /// projection is a gather (no FLOPs); the products are the recurrent ones above with `X = 0`
-    /// plus the readout's three, `3·2·K·H·T·B` (forward, `dL/dh`, `dWy`): 369.4 MFLOP.
-    static func charLanguageModel(quick: Bool) -> [String: Any] {
-        let (network, batches, flops) = charLanguageModelSetup()
-        print("\n== minibatch: char-lm shape T=50, H=128, K=X=96 one-hot, B=16, Adam 3e-3, clip 5 ==")
-        for k in 0..<2 { network.step(batches[k % 4]) }  // warm-up
-        let times = (0..<(quick ? 10 : 40)).map { k in measure { network.step(batches[k % 4]) } }
-        var record = line("batched     ", times, flops: flops)
-        record["mflop_per_iteration"] = flops / 1e6
-        return record
-    }
-
-    /// The char-lm network from its initial parameters, four batches, and the FLOPs of an iteration.
+    /// categories, `T = 50`, `H = 128`, `B = 16`, Adam 3e-3, clip 5, random text; the network from
+    /// its initial parameters, four batches, and the FLOPs of an iteration. The input projection
+    /// is a gather (no FLOPs); the products are the recurrent ones with `X = 0` plus the
+    /// readout's three, `3·2·K·H·T·B` (forward, `dL/dh`, `dWy`): 369.4 MFLOP.
     static func charLanguageModelSetup() -> (LSTMBatchNetwork, [SequenceBatch], Double) {
         let (steps, hidden, vocabulary, batch) = (50, 128, 96, 16)
         var generator = Xoshiro256StarStar(seed: 15)
@@ -143,17 +133,58 @@ enum BatchBench {
         return String(hash, radix: 16)
     }
 
-    /// Runs the figure and prints it.
+    /// Ratios of `theirs` to `ours` (how many times faster ours is), printed as one line.
+    static func compare(
+        _ label: String, ours: TorchReference.Samples, theirs: TorchReference.Samples, target: Double? = nil
+    ) -> [String: Any] {
+        let ourCPU = Bench.Summary(ours.map(\.cpu))
+        let ourWall = Bench.Summary(ours.map(\.wall))
+        let theirCPU = Bench.Summary(theirs.map(\.cpu))
+        let theirWall = Bench.Summary(theirs.map(\.wall))
+        let ratios = [
+            "cpu_median": theirCPU.median / ourCPU.median, "cpu_fastest": theirCPU.min / ourCPU.min,
+            "wall_median": theirWall.median / ourWall.median, "wall_fastest": theirWall.min / ourWall.min,
+        ]
+        print(
+            String(
+                format: "ratio       : batched vs %@: speed-up %.2fx (median CPU time), %.2fx fastest vs fastest; "
+                    + "wall %.2fx median, %.2fx fastest vs fastest%@",
+                label, ratios["cpu_median"]!, ratios["cpu_fastest"]!, ratios["wall_median"]!,
+                ratios["wall_fastest"]!, target.map { String(format: " (target >= %.1fx)", $0) } ?? ""))
+        return ratios
+    }
+
+    /// Prints PyTorch's lines and ratios for one workload, if it ran.
+    static func torchFigures(
+        _ workload: String, _ samples: [String: [String: TorchReference.Samples]], ours: TorchReference.Samples,
+        flops: Double
+    ) -> [String: Any] {
+        var record: [String: Any] = [:]
+        for (dtype, short, target) in [("float64", "f64", 2.5), ("float32", "f32", nil)] {
+            guard let theirs = samples[workload]?[dtype], !theirs.isEmpty else { continue }
+            record["torch_\(dtype)"] = line("torch \(short)   ", theirs, flops: flops)
+            record["speedup_vs_torch_\(dtype)"] = compare(
+                "PyTorch \(dtype)", ours: ours, theirs: theirs, target: target)
+        }
+        return record
+    }
+
+    /// Runs the figures and prints them.
+    ///
+    /// The batched path, the per-sequence path, the char-lm shape and (if given) PyTorch run in
+    /// alternating rounds, since this machine's speed drifts; each figure pools its rounds.
     ///
     /// - Parameters:
     ///   - quick: fewer timed iterations.
     ///   - bitsOnly: only the bit check (for a debug build, whose timings mean nothing).
+    ///   - torch: PyTorch, if installed.
     /// - Returns: the figures, for results/bench.json.
-    static func run(quick: Bool, bitsOnly: Bool = false) -> [String: Any] {
+    static func run(quick: Bool, bitsOnly: Bool = false, torch: TorchReference? = nil) -> [String: Any] {
         let (steps, hidden, input, batch) = (100, 128, 2, 20)
-        print(
-            "\n== minibatch: adding shape T=\(steps), H=\(hidden), X=\(input), B=\(batch), float64, tanh cell output, RMSProp 1e-3, clip 1 =="
-        )
+        let addingTitle =
+            "\n== minibatch: adding shape T=\(steps), H=\(hidden), X=\(input), B=\(batch), float64, tanh cell output, "
+            + "RMSProp 1e-3, clip 1 =="
+        print(addingTitle)
         let batches = addingBatches(count: 4, steps: steps, batch: batch, seed: 14)
         var generator = Xoshiro256StarStar(seed: 13)
         let parameters = LSTMParameters.random(
@@ -173,7 +204,7 @@ enum BatchBench {
             + "last loss \(String(curve[7].bitPattern, radix: 16)) (\(curve[7]))"
         print("bits  : \(bits)")
         // And the char-lm shape's (category inputs, cross-entropy, Adam): 4 iterations.
-        let (language, text, _) = charLanguageModelSetup()
+        let (language, text, textFlops) = charLanguageModelSetup()
         let textCurve = (0..<4).map { language.step(text[$0]) }
         let textBits = "char-lm losses \(digest(textCurve)), weights \(digest(language.parameters.values))"
         print("bits  : \(textBits)")
@@ -182,11 +213,6 @@ enum BatchBench {
 
         let flops = flops(hidden: hidden, input: input, steps: steps, batch: batch)
         let network = batched()
-        for k in 0..<2 { network.step(batches[k % 4]) }  // warm-up
-        let iterations = quick ? 10 : 40
-        let times = (0..<iterations).map { k in measure { network.step(batches[k % 4]) } }
-        let new = line("batched     ", times, flops: flops)
-
         // The per-sequence path on the same 20 sequences of the first batch, as one full batch.
         let first = batches[0]
         guard case .dense(let inputs) = first.inputs, case .values(let targets) = first.targets else { return record }
@@ -195,20 +221,72 @@ enum BatchBench {
         let perSequence = LSTMNetwork(
             parameters: parameters, cellOutput: .tanh, loss: MSEReadoutLoss(),
             optimizer: RMSProp(learningRate: 1e-3), gradientClipNorm: 1, trainingSet: data)
-        perSequence.step()  // warm-up
-        let oldTimes = (0..<(quick ? 3 : 10)).map { _ in measure { perSequence.step() } }
-        let old = line("per-sequence", oldTimes, flops: flops)
-        let cpuRatio = Bench.Summary(oldTimes.map(\.cpu)).median / Bench.Summary(times.map(\.cpu)).median
+        let (textNetwork, _, _) = charLanguageModelSetup()
+        for k in 0..<2 {  // warm-up
+            network.step(batches[k % 4])
+            textNetwork.step(text[k % 4])
+        }
+        perSequence.step()
+
+        let rounds = quick ? 2 : 4
+        let perRound = quick ? 5 : 10
+        var newTimes: TorchReference.Samples = []
+        var oldTimes: TorchReference.Samples = []
+        var textTimes: TorchReference.Samples = []
+        var torchTimes: [String: [String: TorchReference.Samples]] = [:]
+        var reference = torch
+        var torchRuns = 0
+        for _ in 0..<rounds {
+            newTimes += (0..<perRound).map { k in measure { network.step(batches[k % 4]) } }
+            oldTimes += (0..<(quick ? 1 : 3)).map { _ in measure { perSequence.step() } }
+            textTimes += (0..<perRound).map { k in measure { textNetwork.step(text[k % 4]) } }
+            if let result = reference?.run(iterations: perRound, warmup: 2) {
+                torchRuns += 1
+                for (workload, byType) in result {
+                    for (dtype, samples) in byType {
+                        torchTimes[workload, default: [:]][dtype, default: []] += samples
+                    }
+                }
+            }
+        }
+        let torchNote: String
+        if let reference, torchRuns > 0 {
+            torchNote =
+                "PyTorch \(reference.version) (\(reference.python) \(reference.script)): nn.LSTM + Linear, "
+                + "1 thread, same shapes, \(torchRuns) runs of \(perRound) iterations"
+        } else if let reference {
+            torchNote = "PyTorch: not run (\(reference.python) \(reference.script) failed)"
+        } else {
+            torchNote = "PyTorch: not installed (make bench-torch installs it into .build/torch-venv)"
+        }
+        print(
+            "FLOPs       : 2·4H·X·T·B + 2·4H·H·(T−1)·B forward, 2·4H·H·(T−1)·B + 2·4H·(X+H)·T·B backward "
+                + String(format: "= %.1f MFLOP an iteration; %d rounds; %@", flops / 1e6, rounds, torchNote))
+        var adding: [String: Any] = [
+            "batched": line("batched     ", newTimes, flops: flops),
+            "per_sequence": line("per-sequence", oldTimes, flops: flops),
+            "mflop_per_iteration": flops / 1e6,
+        ]
         print(
             String(
-                format:
-                    "ratio       : batched %.1fx faster (CPU time); %.1f MFLOP an iteration (formula in BatchBench)",
-                cpuRatio, flops / 1e6))
-        record["char_lm"] = charLanguageModel(quick: quick)
-        record["batched"] = new
-        record["per_sequence"] = old
-        record["speedup_cpu"] = cpuRatio
-        record["mflop_per_iteration"] = flops / 1e6
+                format: "ratio       : batched vs per-sequence (LSTMNetwork, today's path): %.2fx faster "
+                    + "(median CPU time), %.2fx fastest vs fastest",
+                Bench.Summary(oldTimes.map(\.cpu)).median / Bench.Summary(newTimes.map(\.cpu)).median,
+                Bench.Summary(oldTimes.map(\.cpu)).min / Bench.Summary(newTimes.map(\.cpu)).min))
+        adding["speedup_cpu"] = Bench.Summary(oldTimes.map(\.cpu)).median / Bench.Summary(newTimes.map(\.cpu)).median
+        adding.merge(torchFigures("adding", torchTimes, ours: newTimes, flops: flops)) { $1 }
+
+        print("\n== minibatch: char-lm shape T=50, H=128, K=X=96 one-hot, B=16, tanh cell output, Adam 3e-3, clip 5 ==")
+        print(
+            "FLOPs       : 2·4H·H·(T−1)·B·2 + 2·4H·H·T·B + 3·2·K·H·T·B (one-hot inputs gather, no FLOPs; PyTorch "
+                + String(format: "multiplies them dense on top) = %.1f MFLOP an iteration", textFlops / 1e6))
+        var textRecord = line("batched     ", textTimes, flops: textFlops)
+        textRecord["mflop_per_iteration"] = textFlops / 1e6
+        textRecord.merge(torchFigures("char-lm", torchTimes, ours: textTimes, flops: textFlops)) { $1 }
+
+        record.merge(adding) { $1 }
+        record["char_lm"] = textRecord
+        if let reference, torchRuns > 0 { record["torch_version"] = reference.version }
         return record
     }
 }

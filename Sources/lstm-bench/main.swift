@@ -7,7 +7,7 @@ import RunnerEngine
 //
 //   lstm-bench [--reference PATH/lstm_numpy.py] [--output results/bench.json] [--flags "..."]
 //              [--sweep experiments/seed-sweep.json] [--quick] [--report-only] [--sweep-only] [--keep-report-db DIR]
-//              [--batch-only [--bits-only]]
+//              [--batch-only [--bits-only]] [--torch-python PYTHON] [--torch-script scripts/bench/torch_lstm.py]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 @MainActor func option(_ name: String) -> String? {
@@ -18,6 +18,11 @@ let referencePath = option("--reference") ?? "scripts/reference/lstm_numpy.py"
 let outputPath = option("--output") ?? "results/bench.json"
 let flags = option("--flags") ?? ""
 let quick = arguments.contains("--quick")
+// PyTorch for the minibatch figures, when installed (`make bench-torch`).
+@MainActor func torchReference() -> TorchReference? {
+    TorchReference.find(
+        python: option("--torch-python"), script: option("--torch-script") ?? "scripts/bench/torch_lstm.py")
+}
 
 ProcessTuning.reuseFreedMemory()
 var record: [String: Any] = ["machine": Bench.machine(flags: flags)]
@@ -30,7 +35,8 @@ if arguments.contains("--sweep-only") {
     exit(0)
 }
 if arguments.contains("--batch-only") {
-    record["minibatch"] = BatchBench.run(quick: quick, bitsOnly: arguments.contains("--bits-only"))
+    let bitsOnly = arguments.contains("--bits-only")
+    record["minibatch"] = BatchBench.run(quick: quick, bitsOnly: bitsOnly, torch: bitsOnly ? nil : torchReference())
     Bench.write(record, to: outputPath)
     exit(0)
 }
@@ -155,7 +161,7 @@ record["scaling"] = scaling
 
 // MARK: - Minibatch
 
-record["minibatch"] = BatchBench.run(quick: quick)
+record["minibatch"] = BatchBench.run(quick: quick, torch: torchReference())
 
 // MARK: - Sweep
 
