@@ -518,9 +518,9 @@ public struct ReportQuery: Sendable {
     /// - Parameters:
     ///   - text: The `--sort` value, or nil for the default (`finalLoss`, ascending).
     ///   - columns: The group columns.
+    ///   - metric: The report's metric: its column name (`finalLoss` or `valLoss`) sorts by it.
     /// - Returns: The canonical column name and whether descending.
     /// - Throws: ``ReportError`` `unknownColumn` or `badOption`.
-    ///   - metric: The report's metric: its column name (`finalLoss` or `valLoss`) sorts by it.
     package static func parseSort(_ text: String?, columns: [ReportColumn], metric: ReportMetric = .finalLoss)
         throws(ReportError) -> (String, Bool)
     {

@@ -20,7 +20,8 @@ public struct SpecLoader: Sendable {
     }
 
     /// The keys a spec file may have at its top level.
-    public static let topLevelKeys = (ConfigSection.topLevelKeys + ["checkpoints", "description", "name", "sweep"]).sorted()
+    public static let topLevelKeys = (ConfigSection.topLevelKeys + ["checkpoints", "description", "name", "sweep"])
+        .sorted()
 
     /// Reads and validates a spec file.
     ///
