@@ -14,8 +14,10 @@ public struct ComparisonSide: Sendable {
     public var values: [String: Set<String>]
     /// What the loss statistics are over, e.g. `5 runs of this config (seeds 0-4)`.
     public var scope: String
-    /// The finite final losses of the completed runs the statistics are over.
+    /// The finite metric values (``metric``) of the completed runs the statistics are over.
     public var finalLosses: [Double]
+    /// What ``finalLosses`` holds: validation losses where the runs have them, else final losses.
+    public var metric: ReportMetric = .finalLoss
     /// The runs the statistics are over that diverged.
     public var diverged: Int
     /// The runs the statistics are over.
@@ -108,7 +110,7 @@ extension ReportQuery {
                 try Row.fetchAll(
                     db,
                     sql: """
-                        SELECT id, seed, status, final_loss FROM runs
+                        SELECT id, seed, status, final_loss, \(try Self.validationColumn(db)) AS validation_loss FROM runs
                         WHERE json_remove(config, '$.seed') = json_remove(?, '$.seed') ORDER BY seed
                         """,
                     arguments: [run.configJSON])
@@ -119,11 +121,16 @@ extension ReportQuery {
         var losses: [Double] = []
         var diverged = 0
         var ids: Set<String> = []
+        let metric = Self.metric(of: siblings)
         for row in siblings {
             ids.insert(row["id"])
             switch RunStatus(rawValue: row["status"]) {
             case .completed?:
-                if let loss = row["final_loss"] as Double?, loss.isFinite { losses.append(loss) }
+                if let loss = row[metric == .validationLoss ? "validation_loss" : "final_loss"] as Double?,
+                    loss.isFinite
+                {
+                    losses.append(loss)
+                }
             case .diverged?:
                 diverged += 1
             default:
@@ -137,6 +144,7 @@ extension ReportQuery {
             values: values,
             scope: "\(siblings.count) run\(siblings.count == 1 ? "" : "s") of its config (\(Self.seedList(seeds)))",
             finalLosses: losses,
+            metric: metric,
             diverged: diverged,
             statisticRunIDs: ids
         )
@@ -171,13 +179,14 @@ extension ReportQuery {
                 + Array(repeating: "?", count: experiments.count).joined(separator: ", ") + "))"
             arguments += experiments.map { .text($0) }
         }
-        let sql =
-            #"SELECT "runs"."id", "runs"."config", "runs"."status", "runs"."final_loss" FROM "runs" WHERE "#
-            + clause + #" ORDER BY "runs"."id""#
         let rows: [Row]
         do {
             rows = try store.read { db in
-                try Row.fetchAll(db, sql: sql, arguments: StatementArguments(sqlValues: arguments))
+                let sql =
+                    #"SELECT "runs"."id", "runs"."config", "runs"."status", "runs"."final_loss", "#
+                    + (try Self.validationColumn(db)) + #" AS validation_loss FROM "runs" WHERE "#
+                    + clause + #" ORDER BY "runs"."id""#
+                return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(sqlValues: arguments))
             }
         } catch {
             throw ReportError(error)
@@ -191,6 +200,7 @@ extension ReportQuery {
         var values: [String: Set<String>] = [:]
         var losses: [Double] = []
         var diverged = 0
+        let metric = Self.metric(of: rows)
         var ids: [String] = []
         var configs: Set<String> = []
         var holders: [String: Int] = [:]
@@ -211,7 +221,11 @@ extension ReportQuery {
             }
             switch RunStatus(rawValue: row["status"]) {
             case .completed?:
-                if let loss = row["final_loss"] as Double?, loss.isFinite { losses.append(loss) }
+                if let loss = row[metric == .validationLoss ? "validation_loss" : "final_loss"] as Double?,
+                    loss.isFinite
+                {
+                    losses.append(loss)
+                }
             case .diverged?:
                 diverged += 1
             default:
@@ -230,6 +244,7 @@ extension ReportQuery {
                 "\(rows.count) run\(rows.count == 1 ? "" : "s") (\(unseeded.count) config\(unseeded.count == 1 ? "" : "s"), "
                 + "\(Self.seedList(seeds)))",
             finalLosses: losses,
+            metric: metric,
             diverged: diverged,
             statisticRunIDs: Set(ids)
         )
@@ -243,5 +258,18 @@ extension ReportQuery {
         if last - first + 1 == sorted.count { return "seeds \(first)-\(last)" }
         if sorted.count <= 6 { return "seeds " + sorted.map(String.init).joined(separator: ", ") }
         return "\(sorted.count) seeds"
+    }
+}
+
+extension ReportQuery {
+    /// `"runs"."validation_loss"`, or `NULL` in a database of schema 2 opened read-only.
+    static func validationColumn(_ db: Database) throws -> String {
+        try db.columns(in: "runs").contains { $0.name == RunColumns.validationLoss.name }
+            ? ReportColumnCatalog.runs(RunColumns.validationLoss.name) : "NULL"
+    }
+
+    /// The validation loss when any of the rows has one, as the report ranks.
+    static func metric(of rows: [Row]) -> ReportMetric {
+        rows.contains { ($0["validation_loss"] as Double?) != nil } ? .validationLoss : .finalLoss
     }
 }

@@ -98,20 +98,29 @@ public struct ReportColumnCatalog: Sendable {
 
     /// The result columns, in the order `--help` lists them.
     public static let resultColumns: [ReportColumn] = [
-        ReportColumn(name: "id", path: nil, sqlExpression: runs("id"), type: .text),
-        ReportColumn(name: "status", path: nil, sqlExpression: runs("status"), type: .text),
-        ReportColumn(name: "finalLoss", path: nil, sqlExpression: runs("final_loss"), type: .real),
-        ReportColumn(name: "bestLoss", path: nil, sqlExpression: runs("best_loss"), type: .real),
-        ReportColumn(name: "bestIteration", path: nil, sqlExpression: runs("best_iteration"), type: .integer),
-        ReportColumn(name: "iterationsRun", path: nil, sqlExpression: runs("iterations_run"), type: .integer),
+        ReportColumn(name: "id", path: nil, sqlExpression: runs(RunColumns.id.name), type: .text),
+        ReportColumn(name: "status", path: nil, sqlExpression: runs(RunColumns.status.name), type: .text),
+        ReportColumn(name: "finalLoss", path: nil, sqlExpression: runs(RunColumns.finalLoss.name), type: .real),
+        ReportColumn(name: "bestLoss", path: nil, sqlExpression: runs(RunColumns.bestLoss.name), type: .real),
         ReportColumn(
-            name: "targetReachedIteration", path: nil, sqlExpression: runs("target_reached_iteration"), type: .integer),
-        ReportColumn(name: "stopReason", path: nil, sqlExpression: runs("stop_reason"), type: .text),
-        ReportColumn(name: "duration", path: nil, sqlExpression: runs("duration"), type: .real),
-        ReportColumn(name: "trainingSeconds", path: nil, sqlExpression: runs("training_seconds"), type: .real),
-        ReportColumn(name: "started", path: nil, sqlExpression: runs("started"), type: .text),
-        ReportColumn(name: "finished", path: nil, sqlExpression: runs("finished"), type: .text),
-        ReportColumn(name: "host", path: nil, sqlExpression: runs("host"), type: .text),
+            name: "bestIteration", path: nil, sqlExpression: runs(RunColumns.bestIteration.name), type: .integer),
+        ReportColumn(
+            name: "iterationsRun", path: nil, sqlExpression: runs(RunColumns.iterationsRun.name), type: .integer),
+        ReportColumn(
+            name: "targetReachedIteration", path: nil, sqlExpression: runs(RunColumns.targetReachedIteration.name),
+            type: .integer),
+        ReportColumn(name: "stopReason", path: nil, sqlExpression: runs(RunColumns.stopReason.name), type: .text),
+        ReportColumn(name: "duration", path: nil, sqlExpression: runs(RunColumns.duration.name), type: .real),
+        ReportColumn(
+            name: "trainingSeconds", path: nil, sqlExpression: runs(RunColumns.trainingSeconds.name), type: .real),
+        ReportColumn(name: "started", path: nil, sqlExpression: runs(RunColumns.started.name), type: .text),
+        ReportColumn(name: "finished", path: nil, sqlExpression: runs(RunColumns.finished.name), type: .text),
+        ReportColumn(name: "host", path: nil, sqlExpression: runs(RunColumns.host.name), type: .text),
+        ReportColumn(name: "valLoss", path: nil, sqlExpression: runs(RunColumns.validationLoss.name), type: .real),
+        ReportColumn(
+            name: "valAccuracy", path: nil, sqlExpression: runs(RunColumns.validationAccuracy.name), type: .real),
+        ReportColumn(name: "testLoss", path: nil, sqlExpression: runs(RunColumns.testLoss.name), type: .real),
+        ReportColumn(name: "testAccuracy", path: nil, sqlExpression: runs(RunColumns.testAccuracy.name), type: .real),
     ]
 
     /// `"runs"."column"`.

@@ -39,15 +39,19 @@ extension ResultStore {
         guard !records.isEmpty else { return }
         let env = environment
         try write { db in
+            let c = RunColumns.self
+            // The columns a finished run sets, in the order of the values below.
+            let written = [
+                c.status, c.finished, c.duration, c.trainingSeconds, c.finalLoss, c.bestLoss, c.bestIteration,
+                c.iterationsRun, c.targetReachedIteration, c.stopReason, c.checkpointPath, c.checkpointSHA256,
+                c.initialCheckpointPath, c.curveSHA256, c.host, c.codeVersion, c.toolchain, c.os, c.cpu,
+                c.buildConfig, c.error, c.started,
+            ]
             let update = try db.cachedStatement(
-                sql: """
-                    UPDATE runs SET status = ?, finished = ?, duration = ?, training_seconds = ?, final_loss = ?,
-                        best_loss = ?, best_iteration = ?, iterations_run = ?, target_reached_iteration = ?,
-                        stop_reason = ?, checkpoint_path = ?, checkpoint_sha256 = ?, initial_checkpoint_path = ?,
-                        curve_sha256 = ?, host = ?, code_version = ?, toolchain = ?, os = ?, cpu = ?, build_config = ?,
-                        error = ?, owner_host = NULL, owner_pid = NULL, heartbeat = NULL, started = ?
-                    WHERE id = ? AND status = 'running' AND owner_host = ? AND owner_pid = ?
-                    """
+                sql: "UPDATE runs SET " + written.map { "\($0.name) = ?" }.joined(separator: ", ")
+                    + ", \(c.ownerHost.name) = NULL, \(c.ownerPID.name) = NULL, \(c.heartbeat.name) = NULL"
+                    + " WHERE \(c.id.name) = ? AND \(c.status.name) = 'running' AND \(c.ownerHost.name) = ? AND "
+                    + "\(c.ownerPID.name) = ?"
             )
             let curve = try db.cachedStatement(
                 sql: "INSERT OR REPLACE INTO curves (run_id, iterations, losses) VALUES (?, ?, ?)"
@@ -69,16 +73,15 @@ extension ResultStore {
             for record in records {
                 let result = record.result
                 let blob = LossCurve.encode(result.losses)
-                try update.execute(
-                    arguments: [
-                        result.status.rawValue, record.finished, record.duration, result.trainingSeconds,
-                        result.finalLoss,
-                        result.bestLoss, result.bestIteration, result.iterationsRun, result.targetReachedIteration,
-                        result.stopReason, record.checkpoint.finalPath, record.checkpoint.payloadSHA256,
-                        record.checkpoint.initialPath, LossCurve.sha256(blob), env.host, env.codeVersion, env.toolchain,
-                        env.os, env.cpu, env.buildConfig, nil, record.started, result.runID, env.host, ownerPID,
-                    ]
-                )
+                let values: [(any DatabaseValueConvertible)?] = [
+                    result.status.rawValue, record.finished, record.duration, result.trainingSeconds,
+                    result.finalLoss, result.bestLoss, result.bestIteration, result.iterationsRun,
+                    result.targetReachedIteration, result.stopReason, record.checkpoint.finalPath,
+                    record.checkpoint.payloadSHA256, record.checkpoint.initialPath, LossCurve.sha256(blob), env.host,
+                    env.codeVersion, env.toolchain, env.os, env.cpu, env.buildConfig, nil, record.started,
+                ]
+                precondition(values.count == written.count, "one value per written column")
+                try update.execute(arguments: StatementArguments(values + [result.runID, env.host, ownerPID]))
                 // Another process took the run over (this one was presumed dead): keep its result.
                 if db.changesCount == 1 {
                     try curve.execute(arguments: [result.runID, result.losses.count, blob])

@@ -192,7 +192,7 @@ private struct RunResult: Equatable {
 
     init(_ row: Row, curve: Row?) {
         status = row["status"]
-        finalLossBits = (row["final_loss"] as Double?)?.bitPattern
+        finalLossBits = (row[RunColumns.finalLoss] as Double?)?.bitPattern
         // Databases of schema version 1 have no curve_sha256 column.
         curveSHA256 =
             row.hasColumn("curve_sha256")
@@ -205,7 +205,7 @@ private struct RunResult: Equatable {
         var parts: [String] = []
         if status != other.status { parts.append("status \(status)") }
         if finalLossBits != other.finalLossBits {
-            parts.append("final_loss \(finalLossBits.map { "\(Double(bitPattern: $0))" } ?? "NULL")")
+            parts.append("\(RunColumns.finalLoss.name) \(finalLossBits.map { "\(Double(bitPattern: $0))" } ?? "NULL")")
         }
         if checkpointSHA256 != other.checkpointSHA256 {
             parts.append("checkpoint_sha256 \(checkpointSHA256 ?? "NULL")")

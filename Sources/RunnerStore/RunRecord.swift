@@ -60,37 +60,38 @@ public struct RunRecord: Sendable {
     public var testAccuracy: Double?
 
     package init(row: Row) {
-        id = row["id"]
-        experiment = row["experiment"]
-        status = RunStatus(rawValue: row["status"]) ?? .pending
-        configJSON = row["config"]
-        seed = row["seed"]
-        started = row["started"]
-        finished = row["finished"]
-        duration = row["duration"]
-        trainingSeconds = row["training_seconds"]
-        finalLoss = row["final_loss"]
-        bestLoss = row["best_loss"]
-        bestIteration = row["best_iteration"]
-        iterationsRun = row["iterations_run"]
-        targetReachedIteration = row["target_reached_iteration"]
-        stopReason = row["stop_reason"]
-        checkpointPath = row["checkpoint_path"]
-        checkpointSHA256 = row["checkpoint_sha256"]
-        initialCheckpointPath = row["initial_checkpoint_path"]
-        curveSHA256 = row["curve_sha256"]
-        error = row["error"]
-        if let host = row["host"] as String? {
+        let c = RunColumns.self
+        id = row[c.id]
+        experiment = row[c.experiment]
+        status = RunStatus(rawValue: row[c.status]) ?? .pending
+        configJSON = row[c.config]
+        seed = row[c.seed]
+        started = row[c.started]
+        finished = row[c.finished]
+        duration = row[c.duration]
+        trainingSeconds = row[c.trainingSeconds]
+        finalLoss = row[c.finalLoss]
+        bestLoss = row[c.bestLoss]
+        bestIteration = row[c.bestIteration]
+        iterationsRun = row[c.iterationsRun]
+        targetReachedIteration = row[c.targetReachedIteration]
+        stopReason = row[c.stopReason]
+        checkpointPath = row[c.checkpointPath]
+        checkpointSHA256 = row[c.checkpointSHA256]
+        initialCheckpointPath = row[c.initialCheckpointPath]
+        curveSHA256 = row[c.curveSHA256]
+        error = row[c.error]
+        if let host = row[c.host] as String? {
             environment = RunEnvironment(
                 host: host,
-                codeVersion: row["code_version"] ?? "",
-                toolchain: row["toolchain"] ?? "",
-                os: row["os"] ?? "",
-                cpu: row["cpu"] ?? "",
-                buildConfig: row["build_config"] ?? ""
+                codeVersion: row[c.codeVersion] ?? "",
+                toolchain: row[c.toolchain] ?? "",
+                os: row[c.os] ?? "",
+                cpu: row[c.cpu] ?? "",
+                buildConfig: row[c.buildConfig] ?? ""
             )
         }
-        if let host = row["owner_host"] as String?, let pid = row["owner_pid"] as Int? {
+        if let host = row[c.ownerHost] as String?, let pid = row[c.ownerPID] as Int? {
             owner = "pid \(pid) on \(host)"
         }
         // NULL, or no column at all in a database of schema 2 opened read-only.

@@ -78,7 +78,7 @@ public enum CompareOutput {
         let meanA = comparison.a.summary.mean ?? .nan
         let meanB = comparison.b.summary.mean ?? .nan
         if meanA != meanB {
-            line += "; A's mean final loss is \(meanA < meanB ? "lower" : "higher")"
+            line += "; A's mean \(comparison.a.metric.words) is \(meanA < meanB ? "lower" : "higher")"
             line += test.pValue < 0.05 ? " (p < 0.05)" : " but p >= 0.05: no clear difference"
         } else {
             line += "; the means are equal"
@@ -118,7 +118,8 @@ public enum CompareOutput {
                 : differing == 1
                     ? "* marks the config path that differs." : "* marks the \(differing) config paths that differ.")
         lines.append("")
-        lines.append("final loss over seeds: A over \(comparison.a.scope); B over \(comparison.b.scope)")
+        lines.append(
+            "\(comparison.a.metric.words) over seeds: A over \(comparison.a.scope); B over \(comparison.b.scope)")
         lines.append(TableRenderer.render(statisticsTable(comparison), format: .table, width: width))
         lines.append(testLine(comparison))
         if comparison.overlap > 0 {

@@ -47,6 +47,16 @@ public enum ExportOutput {
             TableColumn("target_reached_iteration", kind: .integer), TableColumn("training_seconds", kind: .number),
             TableColumn("checkpoint_path"), TableColumn("checkpoint_sha256"),
         ]
+        // Minibatch runs' held-out metrics, when any run has them.
+        let heldOut = runs.contains { $0.validationLoss != nil || $0.testLoss != nil }
+        if heldOut {
+            columns += [
+                TableColumn("validation_loss", kind: .loss),
+                TableColumn("validation_accuracy", kind: .number),
+                TableColumn("test_loss", kind: .loss),
+                TableColumn("test_accuracy", kind: .number),
+            ]
+        }
         let rows: [[TableCell]] = runs.map { run in
             let config = try? run.config(schema: ConfigSchema(registry: RunnerCommand.registry))
             var row: [TableCell] = [.text(run.id), .text(run.status.rawValue), .integer(run.seed)]
@@ -65,6 +75,13 @@ public enum ExportOutput {
                 run.trainingSeconds.map(TableCell.number) ?? .empty, run.checkpointPath.map(TableCell.text) ?? .empty,
                 run.checkpointSHA256.map(TableCell.text) ?? .empty,
             ]
+            if heldOut {
+                row += [
+                    run.validationLoss.map(TableCell.loss) ?? .empty,
+                    run.validationAccuracy.map(TableCell.number) ?? .empty,
+                    run.testLoss.map(TableCell.loss) ?? .empty, run.testAccuracy.map(TableCell.number) ?? .empty,
+                ]
+            }
             return row
         }
         return ReportTable(columns: columns, rows: rows)

@@ -34,7 +34,8 @@ import Testing
             let db = directory.appendingPathComponent("one.sqlite").path
             let runs = try Self.rows(
                 db,
-                "SELECT id, validation_loss, validation_accuracy, test_loss, test_accuracy, final_loss FROM runs ORDER BY id")
+                "SELECT id, validation_loss, validation_accuracy, test_loss, test_accuracy, final_loss FROM runs ORDER BY id"
+            )
             #expect(runs.count == 4)
             for run in runs {
                 let accuracy: Double? = run["validation_accuracy"]
@@ -49,7 +50,8 @@ import Testing
             #expect(again.status == 0, "\(again.stderr)")
             let other = try Self.rows(
                 directory.appendingPathComponent("two.sqlite").path,
-                "SELECT id, validation_loss, validation_accuracy, test_loss, test_accuracy, final_loss FROM runs ORDER BY id")
+                "SELECT id, validation_loss, validation_accuracy, test_loss, test_accuracy, final_loss FROM runs ORDER BY id"
+            )
             #expect(other.map { "\($0)" } == runs.map { "\($0)" })
 
             let report = try RunnerCLI.run(["report", "mini", "--db", "one.sqlite"], in: directory)
