@@ -37,6 +37,10 @@ public struct LossCurveChart: Sendable {
     public var width: Double
     /// The height of the SVG in pixels.
     public var height: Double
+    /// The iterations between two points of a curve: 1 for per-iteration training losses (the x
+    /// axis counts points from 0), `evaluation.every` for validation passes (point `k` is at
+    /// iteration `(k + 1) · spacing`, and the x axis is labelled in iterations).
+    public var pointSpacing = 1
 
     /// The most points a path gets along the x axis before iterations are binned.
     public static let maximumPoints = 1000
@@ -157,9 +161,14 @@ public struct LossCurveChart: Sendable {
                 }
             }
         }
-        let xTicks = SVG.niceTicks(low: 0, high: xMax, target: 8, minimumStep: 1).ticks
+        let spacing = Double(max(pointSpacing, 1))
+        // Point k is at iteration (k + 1) · spacing when the spacing is not 1.
+        let xTicks =
+            pointSpacing > 1
+            ? SVG.niceTicks(low: spacing, high: (xMax + 1) * spacing, target: 8, minimumStep: 1).ticks
+            : SVG.niceTicks(low: 0, high: xMax, target: 8, minimumStep: 1).ticks
         for tick in xTicks {
-            let position = x(tick)
+            let position = pointSpacing > 1 ? x(tick / spacing - 1) : x(tick)
             out += SVG.line(x1: position, y1: top, x2: position, y2: bottom, stroke: "#eeeeee")
             out += SVG.line(x1: position, y1: bottom, x2: position, y2: bottom + 5, stroke: "#333333")
             out += SVG.text(String(Int(tick)), x: position, y: bottom + 18, anchor: "middle")

@@ -141,7 +141,10 @@ extension ReportQuery {
         let axes = try heatmapAxes(for: experiment, names: options.heatmapAxes)
 
         // Loss curves.
-        let groups = try curveGroups(experiment: experiment.name, keyColumns: columns, filter: filter)
+        var groups = try curveGroups(experiment: experiment.name, keyColumns: columns, filter: filter)
+        // Validation curves where every run has evaluated at least twice at one spacing.
+        let validation = try validationCurveGroups(experiment: experiment.name, keyColumns: columns, filter: filter)
+        if let validation { groups = validation.groups }
         let diverged = try count(experiment: experiment.name, status: .diverged, filter: filter)
         let facets = Self.facetColumns(keys: groups.map(\.key), columnCount: columns.count)
         var figures: [ExperimentPlots.CurveFigure] = []
@@ -158,14 +161,17 @@ extension ReportQuery {
             } else {
                 let facet = facets.map { NamedValue(name: columns[$0].name, value: group.key[$0]) }
                 let title =
-                    "\(experiment.name): loss curves"
+                    "\(experiment.name): \(validation == nil ? "loss curves" : "validation loss")"
                     + (facet.isEmpty ? "" : ", " + facet.map(\.text).joined(separator: ", "))
                 byFacet[facetKey] = figures.count
+                var chart = LossCurveChart(
+                    title: title, groups: [curveGroup], yAxisTitle: validation == nil ? "loss" : "validation loss")
+                chart.pointSpacing = validation?.spacing ?? 1
                 figures.append(
                     ExperimentPlots.CurveFigure(
                         slug: facet.isEmpty ? "" : ExperimentPlots.slug(facet.map(\.text).joined(separator: "_")),
                         facet: facet,
-                        chart: LossCurveChart(title: title, groups: [curveGroup])))
+                        chart: chart))
             }
         }
         let runCount = groups.reduce(0) { $0 + $1.curves.count }
@@ -174,7 +180,8 @@ extension ReportQuery {
             curveNote = "No loss curves: no completed run matches."
         } else {
             curveNote =
-                "Per group: the mean loss over its \(runCount == groups.count ? "run" : "seeds") (line) and the "
+                (validation.map { "Validation passes every \($0.spacing) iterations. " } ?? "")
+                + "Per group: the mean loss over its \(runCount == groups.count ? "run" : "seeds") (line) and the "
                 + "min–max band across them, from \(runCount) completed runs"
             if !facets.isEmpty {
                 curveNote += "; one chart per " + facets.map { columns[$0].name }.joined(separator: " × ")
@@ -262,6 +269,69 @@ extension ReportQuery {
         }
         guard swept.count >= 2 else { return nil }
         return [catalog.column(forPath: swept[0]), catalog.column(forPath: swept[1])]
+    }
+
+    /// The validation curves of the completed matching runs, grouped by key, in key order, when
+    /// every one of them has at least two validation passes at one spacing (`evaluation.every`):
+    /// the passes at multiples of it (a last pass off the spacing is left out).
+    func validationCurveGroups(experiment: String, keyColumns: [ReportColumn], filter: FilterExpression?)
+        throws(ReportError) -> (groups: [(key: [SQLValue], curves: [[Double]])], spacing: Int)?
+    {
+        let (from, arguments) = Self.fromClause(
+            experiment: experiment, filter: filter, extraCondition: #""runs"."status" = 'completed'"#)
+        let e = EvaluationColumns.self
+        let count = keyColumns.count
+        do {
+            return try store.read { db in
+                guard try db.tableExists(e.table),
+                    try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM \(e.table))") == true
+                else { return nil }
+                let sql =
+                    "SELECT " + (keyColumns.map(\.sqlExpression) + [#""runs"."id""#]).joined(separator: ", ") + from
+                var keys: [String: [SQLValue]] = [:]
+                var order: [String] = []
+                let cursor = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(sqlValues: arguments))
+                while let row = try cursor.next() {
+                    let id: String = row[count]
+                    keys[id] = (0..<count).map { keyColumns[$0].normalized(SQLValue(row[$0] as DatabaseValue)) }
+                    order.append(id)
+                }
+                guard !order.isEmpty else { return nil }
+                var passes: [String: [(Int, Double?)]] = [:]
+                let rows = try Row.fetchCursor(
+                    db,
+                    sql: "SELECT \(e.runID.name), \(e.iteration.name), \(e.validationLoss.name) FROM \(e.table) "
+                        + "WHERE \(e.runID.name) IN (SELECT run_id FROM experiment_runs WHERE experiment = ?) "
+                        + "ORDER BY \(e.runID.name), \(e.iteration.name)",
+                    arguments: [experiment])
+                while let row = try rows.next() {
+                    let id: String = row[0]
+                    guard keys[id] != nil else { continue }
+                    passes[id, default: []].append((row[1], row[2]))
+                }
+                guard let spacing = passes[order[0]]?.first?.0, spacing > 0 else { return nil }
+                var index: [[SQLValue]: Int] = [:]
+                var groups: [(key: [SQLValue], curves: [[Double]])] = []
+                for id in order {
+                    let aligned = (passes[id] ?? []).filter { $0.0 % spacing == 0 }
+                    guard aligned.count >= 2, aligned.enumerated().allSatisfy({ $1.0 == ($0 + 1) * spacing }) else {
+                        return nil
+                    }
+                    let curve = aligned.map { $0.1 ?? .nan }
+                    let key = keys[id] ?? []
+                    if let slot = index[key] {
+                        groups[slot].curves.append(curve)
+                    } else {
+                        index[key] = groups.count
+                        groups.append((key, [curve]))
+                    }
+                }
+                groups.sort { SQLValue.keySortsBefore($0.key, $1.key) }
+                return (groups, spacing)
+            }
+        } catch {
+            throw ReportError(error)
+        }
     }
 
     /// The loss curves of the completed matching runs, grouped by key, in key order.

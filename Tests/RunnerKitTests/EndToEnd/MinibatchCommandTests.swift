@@ -58,6 +58,12 @@ import Testing
             #expect(report.status == 0, "\(report.stderr)")
             #expect(report.stdout.contains("valLoss") && report.stdout.contains("valAcc"))
             #expect(report.stdout.contains("best: run ") && report.stdout.contains("validation loss"))
+            let plot = try RunnerCLI.run(["plot", "mini", "--db", "one.sqlite", "--out", "plots"], in: directory)
+            #expect(plot.status == 0, "\(plot.stderr)")
+            let curves = try String(
+                contentsOf: directory.appendingPathComponent("plots/mini-curves.svg"), encoding: .utf8)
+            // Validation passes at 4, 8 and 12: the x axis in iterations, the y axis the validation loss.
+            #expect(curves.contains("mini: validation loss") && curves.contains(">validation loss (log scale)<"))
             let id: String = runs[0]["id"]
             let show = try RunnerCLI.run(["show", id, "--db", "one.sqlite"], in: directory)
             #expect(show.stdout.contains("validation passes   3: 4: "))
