@@ -110,7 +110,8 @@ extension ReportQuery {
                 try Row.fetchAll(
                     db,
                     sql: """
-                        SELECT id, seed, status, final_loss, \(try Self.validationColumn(db)) AS validation_loss FROM runs
+                        SELECT id, seed, status, \(RunColumns.finalLoss.name),
+                            \(try Self.validationColumn(db)) AS \(RunColumns.validationLoss.name) FROM runs
                         WHERE json_remove(config, '$.seed') = json_remove(?, '$.seed') ORDER BY seed
                         """,
                     arguments: [run.configJSON])
@@ -126,7 +127,8 @@ extension ReportQuery {
             ids.insert(row["id"])
             switch RunStatus(rawValue: row["status"]) {
             case .completed?:
-                if let loss = row[metric == .validationLoss ? "validation_loss" : "final_loss"] as Double?,
+                if let loss = row[(metric == .validationLoss ? RunColumns.validationLoss : RunColumns.finalLoss).name]
+                    as Double?,
                     loss.isFinite
                 {
                     losses.append(loss)
@@ -183,8 +185,9 @@ extension ReportQuery {
         do {
             rows = try store.read { db in
                 let sql =
-                    #"SELECT "runs"."id", "runs"."config", "runs"."status", "runs"."final_loss", "#
-                    + (try Self.validationColumn(db)) + #" AS validation_loss FROM "runs" WHERE "#
+                    #"SELECT "runs"."id", "runs"."config", "runs"."status", "#
+                    + ReportColumnCatalog.runs(RunColumns.finalLoss.name) + ", " + (try Self.validationColumn(db))
+                    + " AS \(RunColumns.validationLoss.name)" + #" FROM "runs" WHERE "#
                     + clause + #" ORDER BY "runs"."id""#
                 return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(sqlValues: arguments))
             }
@@ -221,7 +224,8 @@ extension ReportQuery {
             }
             switch RunStatus(rawValue: row["status"]) {
             case .completed?:
-                if let loss = row[metric == .validationLoss ? "validation_loss" : "final_loss"] as Double?,
+                if let loss = row[(metric == .validationLoss ? RunColumns.validationLoss : RunColumns.finalLoss).name]
+                    as Double?,
                     loss.isFinite
                 {
                     losses.append(loss)
@@ -270,6 +274,6 @@ extension ReportQuery {
 
     /// The validation loss when any of the rows has one, as the report ranks.
     static func metric(of rows: [Row]) -> ReportMetric {
-        rows.contains { ($0["validation_loss"] as Double?) != nil } ? .validationLoss : .finalLoss
+        rows.contains { ($0[RunColumns.validationLoss.name] as Double?) != nil } ? .validationLoss : .finalLoss
     }
 }

@@ -299,8 +299,10 @@ public struct ReportQuery: Sendable {
                 let sql =
                     "SELECT "
                     + (keys + [
-                        #""runs"."id""#, #""runs"."status""#, #""runs"."final_loss""#,
-                        #""runs"."target_reached_iteration""#, #"json_extract("runs"."config", '$.stop.targetLoss')"#,
+                        ReportColumnCatalog.runs(RunColumns.id.name), ReportColumnCatalog.runs(RunColumns.status.name),
+                        ReportColumnCatalog.runs(RunColumns.finalLoss.name),
+                        ReportColumnCatalog.runs(RunColumns.targetReachedIteration.name),
+                        #"json_extract("runs"."config", '$.stop.targetLoss')"#,
                         heldOut ? ReportColumnCatalog.runs(RunColumns.validationLoss.name) : "NULL",
                         heldOut ? ReportColumnCatalog.runs(RunColumns.validationAccuracy.name) : "NULL",
                         ReportColumnCatalog.runs("task"),
