@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LSTMCore
 import RunnerEngine
 import RunnerFiles
 import RunnerModel
@@ -12,9 +13,10 @@ struct Export: ParsableCommand {
         abstract: "Export a run's weights (npz or json), or an experiment's runs (csv or json).",
         discussion: """
             runner export RUN --format npz|json [--initial] [--output FILE]
-              wg, wi, wf, wo [H, X+H], bg, bi, bf, bo [H] (and readout [R]), plus xs [T, X] and \
-            ys [T] for one-sequence tasks: numpy.load reads the .npz, and \
-            lstm_numpy.py --init reads either.
+              wg, wi, wf, wo [H, X+H], bg, bi, bf, bo [H] (and wy [K, H], by [K] for a readout), plus \
+            xs [T, X] and ys [T] for one-sequence tasks (inputs, targets for others; for a minibatch \
+            run its test set: test_x [N, T, X] (or category indices [N, T]), test_y, test_mask [N, T]): \
+            numpy.load reads the .npz, and lstm_numpy.py --init reads either.
             runner export EXPERIMENT --runs --format csv|json [--output FILE]
             """
     )
@@ -46,7 +48,7 @@ struct Export: ParsableCommand {
         }
         let record = try store.run(target)
         let materializer = RunMaterializer(store: store, registry: RunnerCommand.registry)
-        let arrays: [NamedArray]
+        var arrays: [NamedArray]
         if initial {
             let (_, state) = try materializer.initialState(of: record)
             arrays = NPZ.exportArrays(state.parameters, trainingSet: state.trainingSet)
@@ -58,6 +60,12 @@ struct Export: ParsableCommand {
                         Data("run \(record.id) kept no checkpoint: trained it again (same bits as recorded)\n".utf8))
             }
             arrays = NPZ.exportArrays(final.parameters, trainingSet: final.trainingSet)
+        }
+        if let config = try? record.config(schema: ConfigSchema(registry: RunnerCommand.registry)) {
+            let trial = Trial(config: config, registry: RunnerCommand.registry)
+            if trial.trainsOnMinibatches, let held = try trial.heldOutSet() {
+                arrays += Self.arrays(of: held.batch, prefix: held.name)
+            }
         }
         let path = output ?? "\(record.id)\(initial ? ".initial" : "").\(format.rawValue)"
         let url = URL(fileURLWithPath: path)
@@ -91,5 +99,28 @@ struct Export: ParsableCommand {
         } else {
             StandardOutput.write(text, terminator: "")
         }
+    }
+
+    /// A held-out set as arrays: `PREFIX_x` `[N, T, X]` (dense inputs) or `[N, T]` (category
+    /// indices, -1 for none), `PREFIX_y` `[N, T]` (labels) or `[N, T, K]` (targets), `PREFIX_mask`
+    /// `[N, T]` (1 or 0).
+    static func arrays(of batch: SequenceBatch, prefix: String) -> [NamedArray] {
+        let n = batch.batchSize
+        let t = batch.sequenceLength
+        var arrays: [NamedArray] = []
+        switch batch.inputs {
+        case .dense(let values):
+            arrays.append(NamedArray(name: "\(prefix)_x", shape: [n, t, batch.inputSize], values: values))
+        case .categories(let indices):
+            arrays.append(NamedArray(name: "\(prefix)_x", shape: [n, t], values: indices.map(Double.init)))
+        }
+        switch batch.targets {
+        case .labels(let labels):
+            arrays.append(NamedArray(name: "\(prefix)_y", shape: [n, t], values: labels.map(Double.init)))
+        case .values(let values):
+            arrays.append(NamedArray(name: "\(prefix)_y", shape: [n, t, batch.targetsPerStep], values: values))
+        }
+        arrays.append(NamedArray(name: "\(prefix)_mask", shape: [n, t], values: batch.mask.map { $0 ? 1 : 0 }))
+        return arrays
     }
 }

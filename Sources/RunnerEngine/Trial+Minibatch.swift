@@ -197,15 +197,22 @@ extension Trial {
     /// - Returns: `nil` when the task holds no data out.
     /// - Throws: ``TaskDataError`` when the task cannot make its data.
     public func heldOutPredictions(parameters: LSTMParameters) throws(TaskDataError) -> HeldOutPredictions? {
-        var generator = Xoshiro256StarStar(seed: UInt64(config.seed))
-        _ = randomParameters(using: &generator)
-        let data = try MinibatchData.make(config: config, task: taskPlugin, using: &generator)
-        guard let (name, set) = data.test.map({ ("test", $0) }) ?? data.validation.map({ ("validation", $0) })
-        else { return nil }
+        guard let (name, set) = try heldOutSet() else { return nil }
         let (loss, outputs) = batchLossAndOutputs()
         let network = LSTMBatchNetwork(
             parameters: parameters, outputSize: outputs, cellOutput: config.cellOutput, loss: loss,
             batchCapacity: set.batchSize, sequenceCapacity: set.sequenceLength)
         return HeldOutPredictions(setName: name, batch: set, evaluation: network.evaluate(set), outputs: outputs)
+    }
+
+    /// The trial's test set (its validation set when it has no test set), drawn or read again
+    /// from the config as training made it, and its name; `nil` when the task holds no data out.
+    ///
+    /// - Throws: ``TaskDataError`` when the task cannot make its data.
+    public func heldOutSet() throws(TaskDataError) -> (name: String, batch: SequenceBatch)? {
+        var generator = Xoshiro256StarStar(seed: UInt64(config.seed))
+        _ = randomParameters(using: &generator)
+        let data = try MinibatchData.make(config: config, task: taskPlugin, using: &generator)
+        return data.test.map { ("test", $0) } ?? data.validation.map { ("validation", $0) }
     }
 }

@@ -78,7 +78,7 @@ import Testing
                 in: directory)
             #expect(export.status == 0, "\(export.stderr)")
             let exported = try String(contentsOf: directory.appendingPathComponent("initial.json"), encoding: .utf8)
-            for name in ["wg", "wi", "wf", "wo", "bg", "bi", "bf", "bo", "wy", "by"] {
+            for name in ["wg", "wi", "wf", "wo", "bg", "bi", "bf", "bo", "wy", "by", "test_x", "test_y", "test_mask"] {
                 #expect(exported.contains("\"\(name)\""), "export lacks \(name)")
             }
         }
