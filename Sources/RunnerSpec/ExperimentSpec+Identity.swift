@@ -16,10 +16,11 @@ extension ExperimentSpec {
             sections = tree
         }
         for path in sweptPaths {
-            let parts = path.split(separator: ".", maxSplits: 1).map(String.init)
-            if parts.count == 2, case .object(var fields)? = sections[parts[0]] {
-                fields[parts[1]] = nil
-                sections[parts[0]] = .object(fields)
+            if let parsed = ConfigPath(path), let name = parsed.section?.rawValue,
+                case .object(var fields)? = sections[name]
+            {
+                fields[parsed.key] = nil
+                sections[name] = .object(fields)
             } else {
                 sections[path] = nil
             }

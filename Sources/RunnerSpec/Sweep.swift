@@ -419,14 +419,13 @@ extension ExperimentSpec {
     }
 
     package static func set(_ value: ConfigValue, at path: String, in tree: inout [String: ConfigValue]) {
-        let parts = path.split(separator: ".", maxSplits: 1).map(String.init)
-        guard parts.count == 2 else {
+        guard let path = ConfigPath(path), let name = path.section?.rawValue else {
             tree[path] = value
             return
         }
         var section: [String: ConfigValue] = [:]
-        if case .object(let fields)? = tree[parts[0]] { section = fields }
-        section[parts[1]] = value
-        tree[parts[0]] = .object(section)
+        if case .object(let fields)? = tree[name] { section = fields }
+        section[path.key] = value
+        tree[name] = .object(section)
     }
 }
