@@ -412,10 +412,13 @@ extension ExperimentSpec {
     ///
     /// - Throws: ``SpecError`` when a combination of axis values makes an invalid config (for
     ///   example an optimizer parameter swept together with an optimizer that lacks it).
+    ///
+    /// A tpe search's trials beyond its startup ones depend on results: ``trials()`` gives the
+    /// startup ones (the random axes' first draws), and ``searchTrial(index:values:)`` makes the others.
     public func trials() throws(SpecError) -> [PlannedTrial] {
         var trials: [PlannedTrial] = []
         var seen: Set<String> = []
-        let count = gridSize
+        let count = search?.method == .tpe ? min(gridSize, search?.startup ?? 0) : gridSize
         trials.reserveCapacity(count)
         for index in 0..<count {
             var tree = base
