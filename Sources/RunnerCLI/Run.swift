@@ -57,7 +57,7 @@ struct Run: ParsableCommand {
             }
         }
         do {
-            try SearchRunner.refuseShards(loaded, shard: selected)
+            try SearchRunner.refuseUnsupported(loaded, shard: selected)
         } catch {
             throw failure(error, usage: true)
         }
@@ -102,7 +102,7 @@ struct Run: ParsableCommand {
         defer { interrupt.remove() }
         let options = SweepRunner.Options(jobs: jobs, shard: selected, retryFailed: retryFailed)
         // Adaptive searches run after the plain sweeps, each in its rounds (SearchRunner).
-        let plain = planned.filter { $0.spec.search?.method != .tpe }
+        let plain = planned.filter { !$0.spec.isAdaptive }
         let runner = SweepRunner(
             specs: plain.map(\.spec), store: store, options: options, registry: RunnerCommand.registry, planned: plain)
         let quiet = self.quiet
@@ -112,7 +112,7 @@ struct Run: ParsableCommand {
             if !plain.isEmpty {
                 outcome = try runner.run(stop: interrupt.flag, progress: progress)
             }
-            for spec in loaded where spec.search?.method == .tpe {
+            for spec in loaded where spec.isAdaptive {
                 guard !interrupt.flag.isSet, outcome.storageFailure == nil else { break }
                 let search = SearchRunner(spec: spec, store: store, options: options, registry: RunnerCommand.registry)
                 outcome.add(try search.run(stop: interrupt.flag, progress: progress), alreadyCounted: 0)

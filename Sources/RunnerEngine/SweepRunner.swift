@@ -21,6 +21,13 @@ public struct SweepRunner: Sendable {
         public var shard: Shard?
         /// Also rerun failed and diverged runs.
         public var retryFailed: Bool
+        /// Pruning (``SearchRunner``): train each of these runs only to the given iteration, keep a
+        /// snapshot there and leave it `interrupted`, to be continued from it once promoted.
+        public var pauses: [String: Int] = [:]
+        /// Pruning: train only these runs (the experiments' other runs stay as they are).
+        public var only: Set<String>?
+        /// Pruning: snapshot at least every this many iterations (0: as the spec says).
+        public var snapshotEvery = 0
 
         /// Creates options.
         public init(jobs: Int, shard: Shard? = nil, retryFailed: Bool = false) {
@@ -223,7 +230,10 @@ public struct SweepRunner: Sendable {
         AtomicFile.removeStaleTemporaries(in: store.checkpointDirectory)
         let statuses = try store.statuses(of: jobs.map(\.trial.runID))
         let claimable = Set(ResultStore.claimable(retryFailed: options.retryFailed))
-        let runnable = jobs.filter { claimable.contains(statuses[$0.trial.runID] ?? .pending) }
+        let only = options.only
+        let runnable = jobs.filter { job in
+            claimable.contains(statuses[job.trial.runID] ?? .pending) && (only?.contains(job.trial.runID) ?? true)
+        }
         outcome.alreadyDone = jobs.count - runnable.count
         guard !runnable.isEmpty else { return outcome }
 
@@ -234,6 +244,8 @@ public struct SweepRunner: Sendable {
         let folder = store.url.deletingLastPathComponent()
         let snapshotted = CheckpointFiles.runsWithSnapshots(folder: folder)
         let checkpointSettings = Dictionary(runnable.map { ($0.trial.runID, $0.checkpoints) }) { first, _ in first }
+        let pauses = options.pauses
+        let pruningEvery = options.snapshotEvery
         let counts = Mutex([RunStatus: Int]())
         let trained = Mutex([String: RunStatus]())
         let failures = Mutex([String]())
@@ -283,13 +295,16 @@ public struct SweepRunner: Sendable {
                 let start = initialStates[trial.runID]
                 let runner = Trial(config: trial.config, registry: registry)
                 let initial = start ?? runner.initialState()
+                let every = Self.snapshotInterval(settings.every, pruning: pruningEvery)
                 let resume =
-                    settings.every > 0
+                    every > 0
                     ? CheckpointFiles.latestSnapshot(runID: trial.runID, config: trial.config, folder: folder) : nil
+                let pause = pauses[trial.runID]
+                var paused = false
                 return try runner.run(
                     from: initial,
                     resume: resume,
-                    snapshotEvery: settings.every,
+                    snapshotEvery: every,
                     onSnapshot: { snapshot in
                         try? CheckpointFiles.writeSnapshot(
                             snapshot,
@@ -298,8 +313,9 @@ public struct SweepRunner: Sendable {
                             folder: folder,
                             level: Int32(settings.compression)
                         )
+                        if let pause, snapshot.iteration >= pause { paused = true }
                     },
-                    shouldStop: { stop.isSet }
+                    shouldStop: { stop.isSet || paused }
                 )
             },
             record: { trial, outcome in
@@ -347,7 +363,7 @@ public struct SweepRunner: Sendable {
                         )
                         // Only runs that snapshot now or did before have snapshots to remove
                         // (listing the folder after every run would cost time growing with the sweep).
-                        if settings.every > 0 || snapshotted.contains(trial.runID) {
+                        if settings.every > 0 || pruningEvery > 0 || snapshotted.contains(trial.runID) {
                             CheckpointFiles.removeSnapshots(runID: trial.runID, folder: folder)
                         }
                     } catch {

@@ -41,3 +41,85 @@ extension ResultStore {
         }
     }
 }
+
+/// The rung decisions of pruned sweeps (schema 4's `rungs` table).
+extension ResultStore {
+    /// A run's metric at one rung, and what was decided there.
+    public struct RungRecord: Sendable, Equatable {
+        /// The rung's iteration.
+        public var iteration: Int
+        /// The metric compared there (`nil`: not finite).
+        public var metric: Double?
+        /// `continue` or `pruned`, once the rung's cohort has reported.
+        public var decision: String?
+        /// How many trials the decision compared.
+        public var cohort: Int?
+    }
+
+    /// The rungs each of the given runs reached, by run id, in iteration order.
+    ///
+    /// - Throws: ``StoreError``.
+    public func rungs(of ids: [String]) throws(StoreError) -> [String: [RungRecord]] {
+        try read { db in
+            var result: [String: [RungRecord]] = [:]
+            for chunk in stride(from: 0, to: ids.count, by: 500) {
+                let part = Array(ids[chunk..<min(ids.count, chunk + 500)])
+                let marks = Array(repeating: "?", count: part.count).joined(separator: ", ")
+                for row in try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT run_id, iteration, metric, decision, cohort FROM \(StoreSchema.rungsTable)
+                        WHERE run_id IN (\(marks)) ORDER BY run_id, iteration
+                        """,
+                    arguments: StatementArguments(part))
+                {
+                    result[row["run_id"], default: []].append(
+                        RungRecord(
+                            iteration: row["iteration"], metric: row["metric"], decision: row["decision"],
+                            cohort: row["cohort"]))
+                }
+            }
+            return result
+        }
+    }
+
+    /// Records a run's metric at a rung (the first record stands: every process computes the same).
+    ///
+    /// - Throws: ``StoreError``.
+    public func recordRungMetric(runID: String, iteration: Int, metric: Double?) throws(StoreError) {
+        try write { db in
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO \(StoreSchema.rungsTable) (run_id, iteration, metric) VALUES (?, ?, ?)",
+                arguments: [runID, iteration, metric.flatMap { $0.isFinite ? $0 : nil }])
+        }
+    }
+
+    /// Records the decisions of one rung, in one transaction; a pruned run becomes `pruned` with
+    /// the rung as its iterations run (it must be `interrupted`, paused there).
+    ///
+    /// - Parameters:
+    ///   - decisions: each run id and whether it continues.
+    ///   - iteration: the rung.
+    ///   - reasons: the stop reason of each pruned run.
+    /// - Throws: ``StoreError``.
+    public func recordRungDecisions(
+        _ decisions: [(runID: String, continues: Bool)], iteration: Int, reasons: [String: String]
+    ) throws(StoreError) {
+        let now = Self.timestamp()
+        try write { db in
+            for (runID, continues) in decisions {
+                try db.execute(
+                    sql:
+                        "UPDATE \(StoreSchema.rungsTable) SET decision = ?, cohort = ? WHERE run_id = ? AND iteration = ?",
+                    arguments: [continues ? "continue" : "pruned", decisions.count, runID, iteration])
+                guard !continues else { continue }
+                try db.execute(
+                    sql: """
+                        UPDATE runs SET status = 'pruned', iterations_run = ?, stop_reason = ?, finished = ?
+                        WHERE id = ? AND status = 'interrupted'
+                        """,
+                    arguments: [iteration, reasons[runID], now, runID])
+            }
+        }
+    }
+}

@@ -16,7 +16,7 @@ import RunnerStore
 /// so claims, heartbeats, checkpoints and batched writes are the sweep's own. Several processes
 /// may share the database: each waits for the round's runs that another process holds, then
 /// computes the same next round. Shards cannot take part (their databases do not see each other's
-/// results): ``refuseShards(_:shard:)``.
+/// results): ``refuseUnsupported(_:shard:)``.
 public struct SearchRunner: Sendable {
     /// The experiment.
     public var spec: ExperimentSpec
@@ -37,14 +37,22 @@ public struct SearchRunner: Sendable {
         self.registry = registry
     }
 
-    /// Refuses to shard an adaptive search.
+    /// Refuses to shard an adaptive search, and what this build does not run (Hyperband, a pruned
+    /// tpe search).
     ///
     /// - Throws: ``SpecError`` naming the spec and what to do instead.
-    public static func refuseShards(_ specs: [ExperimentSpec], shard: Shard?) throws(SpecError) {
-        if let spec = specs.first(where: { $0.pruning != nil }) {
+    public static func refuseUnsupported(_ specs: [ExperimentSpec], shard: Shard?) throws(SpecError) {
+        if let spec = specs.first(where: { $0.pruning?.method == .hyperband }) {
+            throw SpecError(
+                .badSweep, file: spec.file, keyPath: "pruning.method",
+                "is \"hyperband\", which this build checks but does not run yet (its brackets are computed by "
+                    + "Rungs.hyperband); use \"successive-halving\" or \"median\".")
+        }
+        if let spec = specs.first(where: { $0.pruning != nil && $0.search?.method == .tpe }) {
             throw SpecError(
                 .badSweep, file: spec.file, keyPath: "pruning",
-                "is not run by this build yet (only checked); remove it to run the sweep without early stopping.")
+                "is set on a tpe search, which this build does not prune yet; prune a grid or random sweep, or "
+                    + "remove pruning.")
         }
         guard shard != nil, let spec = specs.first(where: \.isAdaptive) else { return }
         let what = spec.search?.method == .tpe ? "a tpe search" : "a pruned sweep"
@@ -75,6 +83,10 @@ public struct SearchRunner: Sendable {
     /// - Returns: the counts of all rounds.
     /// - Throws: as ``SweepRunner/run(stop:progress:)``.
     public func run(stop: StopFlag, progress: (Int) -> ProgressReporter?) throws -> SweepRunner.Outcome {
+        try Self.refuseUnsupported([spec], shard: options.shard)
+        if let pruning = spec.pruning {
+            return try runPruned(pruning, stop: stop, progress: progress)
+        }
         guard let search = spec.search, search.method == .tpe else {
             return try SweepRunner(
                 specs: [spec], store: store, options: options, registry: registry
@@ -162,5 +174,16 @@ extension SweepRunner.Outcome {
         summary.trialSeconds += other.summary.trialSeconds
         errors += other.errors
         storageFailure = storageFailure ?? other.storageFailure
+    }
+}
+
+extension SweepRunner {
+    /// The snapshot interval of a trial: the spec's `checkpoints.every`, or under pruning the
+    /// greatest common divisor of it and the first rung, so that every rung gets a snapshot.
+    package static func snapshotInterval(_ every: Int, pruning: Int) -> Int {
+        guard pruning > 0 else { return every }
+        var (a, b) = (every, pruning)
+        while b != 0 { (a, b) = (b, a % b) }
+        return a
     }
 }

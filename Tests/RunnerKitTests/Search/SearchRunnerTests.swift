@@ -105,8 +105,8 @@ final class StopAfter: Sendable {
 
     @Test func aShardedAdaptiveSearchIsRefused() throws {
         let spec = try SpecLoader().load(data: Data(Self.spec.utf8), file: "tpe.json")
-        #expect(throws: SpecError.self) { try SearchRunner.refuseShards([spec], shard: Shard(index: 1, count: 2)) }
-        try SearchRunner.refuseShards([spec], shard: nil)
+        #expect(throws: SpecError.self) { try SearchRunner.refuseUnsupported([spec], shard: Shard(index: 1, count: 2)) }
+        try SearchRunner.refuseUnsupported([spec], shard: nil)
     }
 }
 

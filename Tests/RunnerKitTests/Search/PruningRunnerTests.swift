@@ -1,0 +1,149 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import RunnerEngine
+@testable import RunnerModel
+@testable import RunnerSpec
+@testable import RunnerStore
+
+@Suite struct PruningRunnerTests {
+    static let sweep = #"{"training.learningRate": {"random": 9, "logUniform": [0.01, 3]}}"#
+
+    static func spec(_ method: String = "successive-halving", name: String = "pruned") -> String {
+        tinySpec(
+            name: name, sweep: sweep,
+            extra: #""pruning": {"method": "\#(method)", "minIterations": 5, "reduction": 3}"#, iterations: 30)
+    }
+
+    /// Each trial in trial order (index, id, status, iterations run, final loss and checkpoint bits),
+    /// then the rung records.
+    static func history(_ store: ResultStore, experiment: String = "pruned") throws -> [String] {
+        try store.read { db in
+            let runs = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT e.trial_index, r.id, r.status, r.iterations_run, r.final_loss, r.checkpoint_sha256,
+                        r.curve_sha256 FROM experiment_runs e JOIN runs r ON r.id = e.run_id
+                    WHERE e.experiment = ? ORDER BY e.trial_index
+                    """, arguments: [experiment]
+            ).map { row in
+                let loss = (row["final_loss"] as Double?).map { String($0.bitPattern) } ?? "-"
+                return [
+                    "\(row["trial_index"] as Int)", row["id"] as String, row["status"] as String,
+                    "\(row["iterations_run"] as Int? ?? -1)", loss, row["checkpoint_sha256"] as String? ?? "-",
+                    row["curve_sha256"] as String? ?? "-",
+                ].joined(separator: " ")
+            }
+            let rungs = try Row.fetchAll(
+                db, sql: "SELECT run_id, iteration, metric, decision, cohort FROM rungs ORDER BY iteration, run_id"
+            ).map { row in
+                "\(row["run_id"] as String) \(row["iteration"] as Int) \((row["metric"] as Double?)?.bitPattern ?? 0) "
+                    + "\(row["decision"] as String? ?? "-") \(row["cohort"] as Int? ?? -1)"
+            }
+            return runs + rungs
+        }
+    }
+
+    static func run(_ text: String, in directory: URL, jobs: Int, stop: StopAfter? = nil) throws -> (
+        SweepRunner.Outcome, ResultStore
+    ) {
+        let path = try writeSpec(text, named: "spec.json", in: directory)
+        let loaded = try SpecLoader().load(path: path)
+        let store = try ResultStore(path: directory.appendingPathComponent("runs.sqlite").path)
+        let runner = SearchRunner(spec: loaded, store: store, options: .init(jobs: jobs), registry: .standard)
+        return (try runner.run(stop: stop?.flag ?? StopFlag()) { total in stop?.reporter(total) }, store)
+    }
+
+    @Test func successiveHalvingKeepsOneOverEtaAtEachRungAndTheSurvivorHasTheUnprunedBits() throws {
+        try withTemporaryDirectory { directory in
+            let (outcome, store) = try Self.run(Self.spec(), in: directory, jobs: 2)
+            // Rungs 5 and 15 below 30 iterations: 9 → 3 → 1.
+            #expect(outcome.counts == [.pruned: 8, .completed: 1])
+            #expect(outcome.trials == 9)
+            let rows = try Self.history(store)
+            let runs = rows.prefix(9).map { $0.split(separator: " ").map(String.init) }
+            #expect(runs.filter { $0[2] == "pruned" && $0[3] == "5" }.count == 6)
+            #expect(runs.filter { $0[2] == "pruned" && $0[3] == "15" }.count == 2)
+            let survivor = try #require(runs.first { $0[2] == "completed" })
+            #expect(survivor[3] == "30")
+            // Only the final checkpoint is left; the rung snapshots are gone.
+            let files = try FileManager.default.contentsOfDirectory(
+                atPath: directory.appendingPathComponent("checkpoints").path)
+            #expect(files == ["\(survivor[1]).ckpt.gz"])
+            // The same config unpruned: the same final loss, checkpoint and curve, bit for bit.
+            try withTemporaryDirectory { other in
+                let plain = tinySpec(name: "pruned", sweep: Self.sweep, iterations: 30)
+                let (_, unpruned) = try Self.run(plain, in: other, jobs: 1)
+                let full = try Self.history(unpruned).map { $0.split(separator: " ").map(String.init) }
+                let same = try #require(full.first { $0[1] == survivor[1] })
+                #expect(same[2...] == survivor[2...])
+                #expect(full.count == 9)
+            }
+        }
+    }
+
+    @Test(arguments: ["successive-halving", "median"])
+    func theDecisionsAreTheSameAtOneAndTwoJobs(method: String) throws {
+        let one = try withTemporaryDirectory { try Self.history(Self.run(Self.spec(method), in: $0, jobs: 1).1) }
+        let two = try withTemporaryDirectory { try Self.history(Self.run(Self.spec(method), in: $0, jobs: 2).1) }
+        #expect(one == two)
+        #expect(one.count > 9)
+    }
+
+    @Test func theMedianRuleMatchesItsArithmetic() throws {
+        try withTemporaryDirectory { directory in
+            let (outcome, store) = try Self.run(Self.spec("median"), in: directory, jobs: 2)
+            let records = try store.rungs(
+                of: try SpecLoader().load(data: Data(Self.spec("median").utf8), file: "m.json")
+                    .trials().map(\.runID))
+            let atFirst = try store.read { db in
+                try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT g.metric, g.decision FROM rungs g JOIN experiment_runs e ON e.run_id = g.run_id
+                        WHERE g.iteration = 5 ORDER BY e.trial_index
+                        """
+                ).map { ($0["metric"] as Double? ?? .nan, $0["decision"] as String) }
+            }
+            #expect(atFirst.count == 9)
+            #expect(atFirst.map { $0.1 == "continue" } == Rungs.median(atFirst.map(\.0)))
+            #expect(records.count == 9)
+            #expect((outcome.counts[.pruned] ?? 0) + (outcome.counts[.completed] ?? 0) == 9)
+        }
+    }
+
+    @Test(arguments: [1, 3, 8, 10])
+    func anInterruptedPrunedSweepRerunGivesTheSameHistory(stopAfter: Int) throws {
+        let reference = try withTemporaryDirectory { try Self.history(Self.run(Self.spec(), in: $0, jobs: 1).1) }
+        try withTemporaryDirectory { directory in
+            let (first, _) = try Self.run(Self.spec(), in: directory, jobs: 2, stop: StopAfter(stopAfter))
+            #expect(first.interrupted)
+            let (_, store) = try Self.run(Self.spec(), in: directory, jobs: 2)
+            #expect(try Self.history(store) == reference)
+        }
+    }
+}
+
+@Suite(.serialized) struct PruningCommandTests {
+    @Test func hyperbandIsRefusedWithOneLineAndExit64() throws {
+        try withTemporaryDirectory { directory in
+            let spec = try writeSpec(PruningRunnerTests.spec("hyperband"), in: directory)
+            let result = try RunnerCLI.run(["run", spec, "--db", "runs.sqlite"], in: directory)
+            #expect(result.status == 64)
+            #expect(result.stderr.contains("pruning.method is \"hyperband\", which this build checks but does not run"))
+            #expect(result.stderr.split(separator: "\n").count == 1)
+        }
+    }
+
+    @Test func runnerRunPrunesAndReportsTheCounts() throws {
+        try withTemporaryDirectory { directory in
+            let spec = try writeSpec(PruningRunnerTests.spec(), in: directory)
+            let result = try RunnerCLI.run(["run", spec, "--db", "runs.sqlite", "--quiet"], in: directory)
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stdout.hasPrefix("trained 9 of 9 runs (1 completed, 8 pruned) in "), "\(result.stdout)")
+            let again = try RunnerCLI.run(["run", spec, "--db", "runs.sqlite", "--quiet"], in: directory)
+            #expect(again.stdout.hasPrefix("trained 0 of 9 runs in "), "\(again.stdout)")
+        }
+    }
+}
