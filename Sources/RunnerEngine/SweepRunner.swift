@@ -28,6 +28,12 @@ public struct SweepRunner: Sendable {
         public var only: Set<String>?
         /// Pruning: snapshot at least every this many iterations (0: as the spec says).
         public var snapshotEvery = 0
+        /// Pruning: receives a paused run's snapshot at its pause, on the worker, before the run is
+        /// given back (so that no other process can resume it before its rung metric is recorded).
+        public var onPause: (@Sendable (PlannedTrial, TrainingSnapshot) -> Void)?
+        /// Whether the experiments' recorded runs must all be among the planned trials (an adaptive
+        /// search, whose later trials are not planned yet, checks its spec itself: ``SearchRunner``).
+        public var checksRecordedRuns = true
 
         /// Creates options.
         public init(jobs: Int, shard: Shard? = nil, retryFailed: Bool = false) {
@@ -214,13 +220,15 @@ public struct SweepRunner: Sendable {
                 ? trials
                 : try WarmStart(store: store, registry: registry).canonicalize(spec.trials(), file: spec.file).trials
             allRunIDs.append(Set(all.map(\.runID)))
-            try store.checkRecordedSpec(spec, runIDs: allRunIDs[allRunIDs.count - 1])
+            if options.checksRecordedRuns {
+                try store.checkRecordedSpec(spec, runIDs: allRunIDs[allRunIDs.count - 1])
+            }
         }
         if planned.contains(where: { $0.spec.checkpoints.writesFiles }) {
             try store.prepareCheckpointDirectory()
         }
         for ((spec, trials), runIDs) in zip(planned, allRunIDs) {
-            try store.register(spec, trials: trials, allRunIDs: runIDs)
+            try store.register(spec, trials: trials, allRunIDs: options.checksRecordedRuns ? runIDs : nil)
             for trial in trials where seen.insert(trial.runID).inserted {
                 jobs.append(Job(trial: trial, checkpoints: spec.checkpoints))
             }
@@ -246,6 +254,7 @@ public struct SweepRunner: Sendable {
         let checkpointSettings = Dictionary(runnable.map { ($0.trial.runID, $0.checkpoints) }) { first, _ in first }
         let pauses = options.pauses
         let pruningEvery = options.snapshotEvery
+        let onPause = options.onPause
         let counts = Mutex([RunStatus: Int]())
         let trained = Mutex([String: RunStatus]())
         let failures = Mutex([String]())
@@ -313,7 +322,10 @@ public struct SweepRunner: Sendable {
                             folder: folder,
                             level: Int32(settings.compression)
                         )
-                        if let pause, snapshot.iteration >= pause { paused = true }
+                        if let pause, snapshot.iteration >= pause {
+                            paused = true
+                            onPause?(trial, snapshot)
+                        }
                     },
                     shouldStop: { stop.isSet || paused }
                 )

@@ -123,3 +123,21 @@ extension ResultStore {
         }
     }
 }
+
+extension ResultStore {
+    /// The spec an experiment was recorded from: its file name and text, if the database has it.
+    ///
+    /// - Throws: ``StoreError``.
+    public func recordedSpec(named name: String) throws(StoreError) -> (file: String, text: String, runs: Int)? {
+        try read { db in
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT spec_file, spec_text FROM experiments WHERE name = ?", arguments: [name])
+            else { return nil }
+            let runs =
+                try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM experiment_runs WHERE experiment = ?", arguments: [name]) ?? 0
+            return (row["spec_file"], row["spec_text"], runs)
+        }
+    }
+}

@@ -157,6 +157,15 @@ extension SearchRunner {
             options.pauses =
                 rung.map { rung in Dictionary(uniqueKeysWithValues: pending.map { ($0.runID, rung) }) } ?? [:]
             options.snapshotEvery = pruning.minIterations
+            if let rung {
+                let store = self.store
+                let metric = pruning.metric
+                options.onPause = { trial, snapshot in
+                    try? store.recordRungMetric(
+                        runID: trial.runID, iteration: rung, metric: Self.metric(of: snapshot, at: rung, metric: metric)
+                    )
+                }
+            }
             let runner = SweepRunner(
                 specs: [spec], store: store, options: options, registry: registry, planned: [(spec, trials)])
             var outcome = try runner.run(stop: stop, progress: passes == 0 ? progress : { _ in nil })

@@ -92,6 +92,9 @@ public struct SearchRunner: Sendable {
                 specs: [spec], store: store, options: options, registry: registry
             ).run(stop: stop, progress: progress)
         }
+        try checkRecordedSpec()
+        var options = self.options
+        options.checksRecordedRuns = false
         let sampler = TPESampler(dimensions: spec.searchDimensions)
         var trials: [PlannedTrial] = []
         var total = SweepRunner.Outcome()
@@ -139,6 +142,30 @@ public struct SearchRunner: Sendable {
             round += 1
         }
         return total
+    }
+
+    /// Refuses to add to an experiment of this name recorded from a spec that searches differently.
+    ///
+    /// A sweep checks that every recorded run is one of its trials; a search's later trials are
+    /// not known before its earlier rounds are (and another process sharing the database may be a
+    /// round ahead), so the spec's identity (``ExperimentSpec/identityTree``, which holds `search`)
+    /// is compared instead.
+    ///
+    /// - Throws: ``StoreError`` `specMismatch` naming the first difference.
+    func checkRecordedSpec() throws {
+        guard let (file, text, runs) = try store.recordedSpec(named: spec.name), runs > 0 else { return }
+        let recorded = try? SpecLoader(schema: spec.schema).load(data: Data(text.utf8), file: file, force: true)
+        guard recorded?.identityTree != spec.identityTree else { return }
+        var difference = ""
+        if let recorded, let (path, old, new) = ExperimentSpec.firstDifference(recorded.identityTree, spec.identityTree)
+        {
+            func shown(_ value: ConfigValue?) -> String { value.map(\.shortDescription) ?? "not set" }
+            difference = ": \(path) is \(shown(old)) there and \(shown(new)) in \(spec.file)"
+        }
+        throw StoreError(
+            .specMismatch, file: store.path,
+            "experiment \"\(spec.name)\" was recorded from a different spec (\(file))\(difference), and a search's "
+                + "runs depend on all of it; give \(spec.file) another \"name\", or use another --db.")
     }
 
     /// Whether every one of the trials has a final status (not pending, running or interrupted).

@@ -147,3 +147,38 @@ import Testing
         }
     }
 }
+
+@Suite(.serialized) struct SharedDatabaseSearchTests {
+    /// Two `runner run` processes on one database, started together.
+    static func twoProcesses(_ spec: String, in directory: URL) throws -> ResultStore {
+        let path = try writeSpec(spec, named: "spec.json", in: directory)
+        let arguments = ["run", path, "--db", "runs.sqlite", "--jobs", "1", "--quiet"]
+        let first = try RunnerCLI.start(arguments, in: directory)
+        let second = try RunnerCLI.start(arguments, in: directory)
+        first.waitUntilExit()
+        second.waitUntilExit()
+        let (a, b) = (RunnerCLI.output(of: first), RunnerCLI.output(of: second))
+        #expect(first.terminationStatus == 0, "\(a.stderr)")
+        #expect(second.terminationStatus == 0, "\(b.stderr)")
+        return try ResultStore(path: directory.appendingPathComponent("runs.sqlite").path)
+    }
+
+    @Test func twoProcessesSharingADatabaseMakeTheSameTPEHistoryAsOne() throws {
+        let reference = try withTemporaryDirectory { try SearchRunnerTests.search(in: $0, jobs: 1).1 }
+        let shared = try withTemporaryDirectory { directory in
+            try SearchRunnerTests.history(try Self.twoProcesses(SearchRunnerTests.spec, in: directory))
+        }
+        #expect(reference.count == 11)
+        #expect(shared == reference)
+    }
+
+    @Test func twoProcessesSharingADatabaseMakeTheSamePruningDecisionsAsOne() throws {
+        let reference = try withTemporaryDirectory { directory in
+            try PruningRunnerTests.history(PruningRunnerTests.run(PruningRunnerTests.spec(), in: directory, jobs: 1).1)
+        }
+        let shared = try withTemporaryDirectory { directory in
+            try PruningRunnerTests.history(try Self.twoProcesses(PruningRunnerTests.spec(), in: directory))
+        }
+        #expect(shared == reference)
+    }
+}

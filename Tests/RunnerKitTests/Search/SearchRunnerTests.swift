@@ -103,6 +103,26 @@ final class StopAfter: Sendable {
         }
     }
 
+    @Test func aSearchRecordedWithAnotherSeedIsRefusedNamingIt() throws {
+        try withTemporaryDirectory { directory in
+            _ = try Self.search(in: directory, jobs: 2)
+            let changed = Self.spec.replacingOccurrences(of: #""seed":5"#, with: #""seed":6"#)
+            #expect(changed != Self.spec)
+            let path = try writeSpec(changed, named: "changed.json", in: directory)
+            let store = try ResultStore(path: directory.appendingPathComponent("runs.sqlite").path)
+            let runner = SearchRunner(
+                spec: try SpecLoader().load(path: path), store: store, options: .init(jobs: 1), registry: .standard)
+            do {
+                _ = try runner.run(stop: StopFlag()) { _ in nil }
+                Issue.record("a changed search was run into the same experiment")
+            } catch let error as StoreError {
+                #expect(error.code == .specMismatch)
+                #expect(error.description.contains("search.seed is 5 there and 6 in "), "\(error)")
+            }
+            #expect(try Self.history(store).count == 11)
+        }
+    }
+
     @Test func aShardedAdaptiveSearchIsRefused() throws {
         let spec = try SpecLoader().load(data: Data(Self.spec.utf8), file: "tpe.json")
         #expect(throws: SpecError.self) { try SearchRunner.refuseUnsupported([spec], shard: Shard(index: 1, count: 2)) }
