@@ -144,6 +144,29 @@ import Testing
             #expect(result.stdout.hasPrefix("trained 9 of 9 runs (1 completed, 8 pruned) in "), "\(result.stdout)")
             let again = try RunnerCLI.run(["run", spec, "--db", "runs.sqlite", "--quiet"], in: directory)
             #expect(again.stdout.hasPrefix("trained 0 of 9 runs in "), "\(again.stdout)")
+            let report = try RunnerCLI.run(["report", "--db", "runs.sqlite"], in: directory)
+            #expect(report.stdout.contains("runs: 9 (1 completed, 8 pruned)"), "\(report.stdout)")
+            let store = try ResultStore(path: directory.appendingPathComponent("runs.sqlite").path, readOnly: true)
+            let survivor = try #require(
+                try store.statuses(of: SpecLoader().load(path: spec).trials().map(\.runID)).first {
+                    $0.value == .completed
+                }
+            ).key
+            let show = try RunnerCLI.run(["show", survivor, "--db", "runs.sqlite"], in: directory)
+            let rungs = show.stdout.split(separator: "\n").first { $0.hasPrefix("rungs ") }.map(String.init) ?? ""
+            #expect(
+                rungs.contains("5: ") && rungs.contains(" continue (of 9), 15: ") && rungs.hasSuffix("continue (of 3)"),
+                "\(show.stdout)")
+            let pruned = try #require(
+                try store.statuses(of: SpecLoader().load(path: spec).trials().map(\.runID)).first {
+                    $0.value == .pruned
+                }
+            ).key
+            let shown = try RunnerCLI.run(["show", pruned, "--db", "runs.sqlite"], in: directory)
+            #expect(shown.status == 0)
+            #expect(shown.stdout.contains("status              pruned"))
+            #expect(shown.stdout.contains("pruned (of "), "\(shown.stdout)")
+            #expect(shown.stdout.contains("stopped             pruned at iteration "))
         }
     }
 }
