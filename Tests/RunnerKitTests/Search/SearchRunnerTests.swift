@@ -145,6 +145,21 @@ final class StopAfter: Sendable {
         }
     }
 
+    @Test func aDryRunSaysWhatTheSearchAndThePruningWillDo() throws {
+        try withTemporaryDirectory { directory in
+            let tpe = try writeSpec(SearchRunnerTests.spec, named: "tpe.json", in: directory)
+            let result = try RunnerCLI.run(["run", tpe, "--dry-run"], in: directory)
+            #expect(result.status == 0)
+            #expect(
+                result.stdout.hasPrefix(
+                    "tpe (\(tpe)): a tpe search of 11 trials: the 4 startup trials below, then rounds of 3 suggested "
+                        + "from the results (seed 5)\n"), "\(result.stdout)")
+            let pruned = try writeSpec(PruningRunnerTests.spec(), named: "pruned.json", in: directory)
+            let shown = try RunnerCLI.run(["run", pruned, "--dry-run"], in: directory)
+            #expect(shown.stdout.contains("\n  pruning: successive-halving at iterations 5, 15 (reduction 3)\n"))
+        }
+    }
+
     @Test func aShardedTPESearchExits64WithOneLine() throws {
         try withTemporaryDirectory { directory in
             let spec = try writeSpec(SearchRunnerTests.spec, named: "tpe.json", in: directory)
