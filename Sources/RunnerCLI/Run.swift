@@ -115,7 +115,11 @@ struct Run: ParsableCommand {
             for spec in loaded where spec.isAdaptive {
                 guard !interrupt.flag.isSet, outcome.storageFailure == nil else { break }
                 let search = SearchRunner(spec: spec, store: store, options: options, registry: RunnerCommand.registry)
-                outcome.add(try search.run(stop: interrupt.flag, progress: progress), alreadyCounted: 0)
+                var searched = try search.run(stop: interrupt.flag, progress: progress)
+                // Another experiment: its trials add to the others'.
+                outcome.trials += searched.trials
+                searched.trials = 0
+                outcome.add(searched, alreadyCounted: 0)
             }
         } catch let error as SpecError {
             throw failure(error, usage: true)

@@ -145,6 +145,20 @@ final class StopAfter: Sendable {
         }
     }
 
+    @Test func aPlainSweepATPESearchAndAPrunedSweepRunInOneCommand() throws {
+        try withTemporaryDirectory { directory in
+            let tpe = try writeSpec(SearchRunnerTests.spec, named: "tpe.json", in: directory)
+            let pruned = try writeSpec(PruningRunnerTests.spec(), named: "pruned.json", in: directory)
+            let plain = try writeSpec(
+                tinySpec(name: "plain", sweep: #"{"seed": [0, 1]}"#), named: "plain.json", in: directory)
+            let result = try RunnerCLI.run(
+                ["run", tpe, pruned, plain, "--db", "runs.sqlite", "--quiet"], in: directory)
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(
+                result.stdout.hasPrefix("trained 22 of 22 runs (14 completed, 8 pruned) in "), "\(result.stdout)")
+        }
+    }
+
     @Test func aDryRunSaysWhatTheSearchAndThePruningWillDo() throws {
         try withTemporaryDirectory { directory in
             let tpe = try writeSpec(SearchRunnerTests.spec, named: "tpe.json", in: directory)
