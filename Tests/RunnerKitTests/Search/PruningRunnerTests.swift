@@ -205,3 +205,55 @@ import Testing
         #expect(shared == reference)
     }
 }
+
+@Suite(.serialized) struct KilledSearchTests {
+    static let tpe = SearchRunnerTests.spec.replacingOccurrences(of: #""iterations":20"#, with: #""iterations":300"#)
+    static let pruned = PruningRunnerTests.spec().replacingOccurrences(
+        of: #""iterations":30"#, with: #""iterations":300"#)
+
+    /// Starts `runner run`, kills it with SIGKILL after `delay` seconds (if still running), then
+    /// runs the same command to the end; returns the database.
+    static func killAndRerun(_ spec: String, delay: Double, in directory: URL) throws -> ResultStore {
+        let path = try writeSpec(spec, named: "spec.json", in: directory)
+        let arguments = ["run", path, "--db", "runs.sqlite", "--jobs", "2", "--quiet"]
+        let process = try RunnerCLI.start(arguments, in: directory)
+        Thread.sleep(forTimeInterval: delay)
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        _ = RunnerCLI.output(of: process)
+        // The shortest delay lands mid-search (a whole search takes longer here): the rerun has
+        // something to recover.
+        if delay < 0.3 { #expect(process.terminationReason == .uncaughtSignal) }
+        let rerun = try RunnerCLI.run(arguments, in: directory)
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        return try ResultStore(path: directory.appendingPathComponent("runs.sqlite").path)
+    }
+
+    @Test(arguments: [0.2, 0.5, 1.0])
+    func aTPESearchKilledAndRerunHasTheSameHistory(delay: Double) throws {
+        #expect(Self.tpe != SearchRunnerTests.spec)
+        let reference = try withTemporaryDirectory { directory in
+            let path = try writeSpec(Self.tpe, named: "spec.json", in: directory)
+            _ = try RunnerCLI.run(["run", path, "--db", "runs.sqlite", "--jobs", "1", "--quiet"], in: directory)
+            return try SearchRunnerTests.history(
+                ResultStore(path: directory.appendingPathComponent("runs.sqlite").path))
+        }
+        let killed = try withTemporaryDirectory { directory in
+            try SearchRunnerTests.history(Self.killAndRerun(Self.tpe, delay: delay, in: directory))
+        }
+        #expect(reference.count == 11)
+        #expect(killed == reference)
+    }
+
+    @Test(arguments: [0.2, 0.5, 1.0])
+    func aPrunedSweepKilledAndRerunHasTheSameDecisionsAndBits(delay: Double) throws {
+        #expect(Self.pruned != PruningRunnerTests.spec())
+        let reference = try withTemporaryDirectory { directory in
+            try PruningRunnerTests.history(PruningRunnerTests.run(Self.pruned, in: directory, jobs: 1).1)
+        }
+        let killed = try withTemporaryDirectory { directory in
+            try PruningRunnerTests.history(Self.killAndRerun(Self.pruned, delay: delay, in: directory))
+        }
+        #expect(killed == reference)
+    }
+}
