@@ -58,52 +58,100 @@ extension SearchRunner {
         let initial = try store.statuses(of: ids)
         total.alreadyDone = ids.filter { Self.isFinal(initial[$0]) }.count
         let folder = store.url.deletingLastPathComponent()
-        var cohort = trials
+        // Each group decides at its own rungs over its own cohort: one group for successive
+        // halving and the median rule, Hyperband's brackets for hyperband.
+        var groups = Self.groups(trials, pruning: pruning, iterations: iterations)
         for rung in rungs {
-            // 1. Every trial of the cohort reaches the rung (or an end of its own).
+            let deciding = groups.indices.filter { groups[$0].rungs.contains(rung) }
+            // 1. Every trial of the deciding cohorts reaches the rung (or an end of its own).
             guard
                 try trainCohort(
-                    cohort, to: rung, trials: trials, pruning: pruning, folder: folder, total: &total, stop: stop,
-                    progress: progress)
+                    deciding.flatMap { groups[$0].cohort }, to: rung, trials: trials, pruning: pruning,
+                    folder: folder, total: &total, stop: stop, progress: progress)
             else { return total }
-            // 2. The decisions, in trial order, over the trials that reported a metric there.
-            // Those that ended on their own before the rung (a target loss, divergence) left no
-            // record there; those pruned there by an earlier invocation did, and count again.
-            let records = try store.rungs(of: cohort.map(\.runID))
-            let reporting = cohort.filter { trial in
-                records[trial.runID]?.contains { $0.iteration == rung } == true
+            // 2. The decisions of each cohort, in trial order, over the trials that reported a metric
+            // there. Those that ended on their own before the rung (a target loss, divergence) left
+            // no record there; those pruned there by an earlier invocation did, and count again.
+            for index in deciding {
+                groups[index].cohort = try decide(
+                    groups[index].cohort, at: rung, pruning: pruning, label: groups[index].label, folder: folder,
+                    total: &total)
             }
-            let metrics = reporting.map { trial in
-                records[trial.runID]?.first { $0.iteration == rung }?.metric ?? .nan
-            }
-            let decisions =
-                pruning.method == .median
-                ? Rungs.median(metrics) : Rungs.successiveHalving(metrics, reduction: pruning.reduction)
-            var reasons: [String: String] = [:]
-            let name = pruning.metric?.rawValue ?? "loss"
-            for (index, trial) in reporting.enumerated() where !decisions[index] {
-                let value = metrics[index].isFinite ? String(format: "%.6g", metrics[index]) : "not finite"
-                reasons[trial.runID] =
-                    pruning.method == .median
-                    ? "pruned at iteration \(rung): \(name) \(value) is worse than the median of the earlier trials there"
-                    : "pruned at iteration \(rung): \(name) \(value) is not among the best "
-                        + "\(Rungs.survivors(cohort: reporting.count, reduction: pruning.reduction)) of \(reporting.count)"
-            }
-            let before = try store.statuses(of: reporting.map(\.runID))
-            try store.recordRungDecisions(
-                zip(reporting, decisions).map { ($0.runID, $1) }, iteration: rung, reasons: reasons)
-            let after = try store.statuses(of: reporting.map(\.runID))
-            for trial in reporting where before[trial.runID] != .pruned && after[trial.runID] == .pruned {
-                total.counts[.pruned, default: 0] += 1
-                CheckpointFiles.removeSnapshots(runID: trial.runID, folder: folder)
-            }
-            cohort = zip(reporting, decisions).filter(\.1).map(\.0)
         }
         // 3. The survivors train to the end, from their last rung.
         _ = try trainCohort(
-            cohort, to: nil, trials: trials, pruning: pruning, folder: folder, total: &total, stop: stop,
-            progress: progress)
+            groups.flatMap(\.cohort), to: nil, trials: trials, pruning: pruning, folder: folder, total: &total,
+            stop: stop, progress: progress)
         return total
+    }
+
+    /// The cohorts of a pruned sweep, each with the rungs it decides at: all trials at every rung,
+    /// or for Hyperband the trials dealt in trial order to the brackets (``Rungs/hyperband(minIterations:reduction:iterations:)``,
+    /// `s = sMax` first, each taking its `n` trials, again from the first bracket while trials remain).
+    package static func groups(_ trials: [PlannedTrial], pruning: PruningSettings, iterations: Int) -> [(
+        cohort: [PlannedTrial], rungs: Set<Int>, label: String
+    )] {
+        let rungs = Rungs.rungs(
+            minIterations: pruning.minIterations, reduction: pruning.reduction, iterations: iterations)
+        guard pruning.method == .hyperband else { return [(trials, Set(rungs), "")] }
+        let brackets = Rungs.hyperband(
+            minIterations: pruning.minIterations, reduction: pruning.reduction, iterations: iterations)
+        var groups: [(cohort: [PlannedTrial], rungs: Set<Int>, label: String)] = []
+        var next = 0
+        var pass = 0
+        while next < trials.count {
+            for bracket in brackets where next < trials.count {
+                let end = min(trials.count, next + bracket.trials)
+                groups.append(
+                    (
+                        Array(trials[next..<end]), Set(bracket.rungs),
+                        " (hyperband bracket s=\(bracket.index)"
+                            + (pass > 0 ? ", pass \(pass + 1))" : ")")
+                    ))
+                next = end
+            }
+            pass += 1
+        }
+        return groups
+    }
+
+    /// Takes one cohort's decisions at a rung and records them.
+    ///
+    /// - Returns: the trials that go on, in trial order.
+    private func decide(
+        _ cohort: [PlannedTrial], at rung: Int, pruning: PruningSettings, label: String, folder: URL,
+        total: inout SweepRunner.Outcome
+    ) throws -> [PlannedTrial] {
+        let records = try store.rungs(of: cohort.map(\.runID))
+        let reporting = cohort.filter { trial in
+            records[trial.runID]?.contains { $0.iteration == rung } == true
+        }
+        let metrics = reporting.map { trial in
+            records[trial.runID]?.first { $0.iteration == rung }?.metric ?? .nan
+        }
+        let decisions =
+            pruning.method == .median
+            ? Rungs.median(metrics) : Rungs.successiveHalving(metrics, reduction: pruning.reduction)
+        var reasons: [String: String] = [:]
+        let name = pruning.metric?.rawValue ?? "loss"
+        for (index, trial) in reporting.enumerated() where !decisions[index] {
+            let value = metrics[index].isFinite ? String(format: "%.6g", metrics[index]) : "not finite"
+            reasons[trial.runID] =
+                pruning.method == .median
+                ? "pruned at iteration \(rung): \(name) \(value) is worse than the median of the earlier trials there"
+                : "pruned at iteration \(rung): \(name) \(value) is not among the best "
+                    + "\(Rungs.survivors(cohort: reporting.count, reduction: pruning.reduction)) of \(reporting.count)"
+                    + label
+        }
+        let before = try store.statuses(of: reporting.map(\.runID))
+        try store.recordRungDecisions(
+            zip(reporting, decisions).map { ($0.runID, $1) }, iteration: rung, reasons: reasons)
+        let after = try store.statuses(of: reporting.map(\.runID))
+        for trial in reporting where before[trial.runID] != .pruned && after[trial.runID] == .pruned {
+            total.counts[.pruned, default: 0] += 1
+            CheckpointFiles.removeSnapshots(runID: trial.runID, folder: folder)
+        }
+        return zip(reporting, decisions).filter(\.1).map(\.0)
     }
 
     /// Trains the trials of `cohort` that have not reported at `rung` yet to it (to the end when

@@ -37,17 +37,10 @@ public struct SearchRunner: Sendable {
         self.registry = registry
     }
 
-    /// Refuses to shard an adaptive search, and what this build does not run (Hyperband, a pruned
-    /// tpe search).
+    /// Refuses to shard an adaptive search, and what this build does not run (a pruned tpe search).
     ///
     /// - Throws: ``SpecError`` naming the spec and what to do instead.
     public static func refuseUnsupported(_ specs: [ExperimentSpec], shard: Shard?) throws(SpecError) {
-        if let spec = specs.first(where: { $0.pruning?.method == .hyperband }) {
-            throw SpecError(
-                .badSweep, file: spec.file, keyPath: "pruning.method",
-                "is \"hyperband\", which this build checks but does not run yet (its brackets are computed by "
-                    + "Rungs.hyperband); use \"successive-halving\" or \"median\".")
-        }
         if let spec = specs.first(where: { $0.pruning != nil && $0.search?.method == .tpe }) {
             throw SpecError(
                 .badSweep, file: spec.file, keyPath: "pruning",

@@ -126,13 +126,24 @@ import Testing
 }
 
 @Suite(.serialized) struct PruningCommandTests {
-    @Test func hyperbandIsRefusedWithOneLineAndExit64() throws {
+    @Test func hyperbandRunsItsBracketsAndCountsThem() throws {
         try withTemporaryDirectory { directory in
-            let spec = try writeSpec(PruningRunnerTests.spec("hyperband"), in: directory)
-            let result = try RunnerCLI.run(["run", spec, "--db", "runs.sqlite"], in: directory)
-            #expect(result.status == 64)
-            #expect(result.stderr.contains("pruning.method is \"hyperband\", which this build checks but does not run"))
-            #expect(result.stderr.split(separator: "\n").count == 1)
+            // 17 trials, rungs 5 and 15 below 30: bracket s=2 takes 9 (9 → 3 → 1), s=1 takes 5 (trained
+            // to 15, 1 kept), s=0 the last 3 (trained in full).
+            let text = PruningRunnerTests.spec("hyperband").replacingOccurrences(
+                of: #""random":9"#, with: #""random":17"#)
+            let spec = try writeSpec(text, in: directory)
+            let result = try RunnerCLI.run(
+                ["run", spec, "--db", "runs.sqlite", "--quiet", "--jobs", "2"], in: directory)
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stdout.hasPrefix("trained 17 of 17 runs (5 completed, 12 pruned) in "), "\(result.stdout)")
+            let store = try ResultStore(path: directory.appendingPathComponent("runs.sqlite").path)
+            let rows = try PruningRunnerTests.history(store, experiment: "pruned").prefix(17)
+                .map { $0.split(separator: " ").map(String.init) }
+            #expect(rows[9..<14].filter { $0[2] == "pruned" }.allSatisfy { $0[3] == "15" })
+            #expect(rows[9..<14].filter { $0[2] == "completed" }.count == 1)
+            #expect(rows[14...].allSatisfy { $0[2] == "completed" && $0[3] == "30" })
+            #expect(rows[..<9].filter { $0[2] == "pruned" && $0[3] == "5" }.count == 6)
         }
     }
 
