@@ -41,15 +41,19 @@ specs.append(dict(adding, name="adding-50-full"))
 for r in (50, 250):
     specs.append(dict(adding, name=f"adding-50-sh{r}", pruning={
         "method": "successive-halving", "metric": "validation_loss", "minIterations": r, "reduction": 3}))
-database = os.path.join(folder, "runs.sqlite")
+# One database per experiment: a pruned sweep shares its run ids with the full one, and a finished
+# run is never trained again (or pruned) in the database that holds it.
+def database(name):
+    os.makedirs(os.path.join(folder, name), exist_ok=True)
+    return os.path.join(folder, name, "runs.sqlite")
 for spec in specs:
     path = os.path.join(folder, spec["name"] + ".json")
     with open(path, "w") as file:
         json.dump(spec, file, indent=1)
-    subprocess.run([runner, "run", path, "--db", database, "--jobs", "2", "--quiet"], check=True)
+    subprocess.run([runner, "run", path, "--db", database(spec["name"]), "--jobs", "2", "--quiet"], check=True)
 
-db = sqlite3.connect(database)
 def rows(experiment, sql):
+    db = sqlite3.connect(database(experiment))
     return db.execute(sql + " FROM experiment_runs e JOIN runs r ON r.id = e.run_id WHERE e.experiment = ?",
                       (experiment,)).fetchall()
 for method in ("tpe", "random", "grid"):

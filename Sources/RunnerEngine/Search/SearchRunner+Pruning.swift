@@ -53,6 +53,10 @@ extension SearchRunner {
         let iterations = trials.first?.config.iterations ?? 0
         let rungs = Rungs.rungs(
             minIterations: pruning.minIterations, reduction: pruning.reduction, iterations: iterations)
+        // Registered here: when every run is finished already (under another experiment, say),
+        // no pass below registers them.
+        try store.checkRecordedSpec(spec, runIDs: Set(ids))
+        try store.register(spec, trials: trials, allRunIDs: Set(ids))
         var total = SweepRunner.Outcome()
         total.trials = trials.count
         let initial = try store.statuses(of: ids)

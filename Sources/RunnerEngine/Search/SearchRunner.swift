@@ -113,6 +113,8 @@ public struct SearchRunner: Sendable {
                 // Finished by an earlier invocation: replayed from the database, nothing to train (a
                 // round is only started once the one before is whole, so no later round has runs yet
                 // unless this one is whole).
+                // Registered all the same: the runs may be another experiment's.
+                try store.register(spec, trials: canonical)
                 let unique = Set(canonical.map(\.runID)).count
                 total.alreadyDone += unique - previous
                 total.trials = unique

@@ -83,6 +83,32 @@ import Testing
         }
     }
 
+    @Test func aPrunedSweepWhoseRunsAreFinishedElsewhereIsRegisteredWithThem() throws {
+        try withTemporaryDirectory { directory in
+            let plain = tinySpec(name: "full", sweep: Self.sweep, iterations: 30)
+            _ = try Self.run(plain, in: directory, jobs: 2)
+            let (outcome, store) = try Self.run(Self.spec(name: "pruned"), in: directory, jobs: 2)
+            #expect(outcome.alreadyDone == 9)
+            #expect(outcome.counts.isEmpty)
+            let history = try Self.history(store, experiment: "pruned")
+            #expect(history.filter { $0.contains(" completed 30 ") }.count == 9, "\(history)")
+        }
+    }
+
+    @Test func aTPESearchWhoseRunsAreFinishedElsewhereIsRegisteredWithThem() throws {
+        try withTemporaryDirectory { directory in
+            _ = try SearchRunnerTests.search(in: directory, jobs: 2)
+            let renamed = SearchRunnerTests.spec.replacingOccurrences(of: #""name":"tpe""#, with: #""name":"again""#)
+            #expect(renamed != SearchRunnerTests.spec)
+            let (outcome, store) = try Self.run(renamed, in: directory, jobs: 2)
+            #expect(outcome.alreadyDone == 11)
+            let linked = try store.read { db in
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM experiment_runs WHERE experiment = 'again'")
+            }
+            #expect(linked == 11)
+        }
+    }
+
     @Test(arguments: ["successive-halving", "median"])
     func theDecisionsAreTheSameAtOneAndTwoJobs(method: String) throws {
         let one = try withTemporaryDirectory { try Self.history(Self.run(Self.spec(method), in: $0, jobs: 1).1) }
