@@ -56,6 +56,11 @@ struct Run: ParsableCommand {
                 throw failure(error, usage: true)
             }
         }
+        do {
+            try SearchRunner.refuseUnsupported(loaded, shard: selected)
+        } catch {
+            throw failure(error, usage: true)
+        }
         if dryRun {
             // Run references in model.init are looked up in the database, when there is one.
             let existing =
@@ -95,13 +100,27 @@ struct Run: ParsableCommand {
         let interrupt = InterruptHandler(
             message: "interrupted: no new trials; letting running ones stop (^C again to exit now)")
         defer { interrupt.remove() }
+        let options = SweepRunner.Options(jobs: jobs, shard: selected, retryFailed: retryFailed)
+        // Adaptive searches run after the plain sweeps, each in its rounds (SearchRunner).
+        let plain = planned.filter { !$0.spec.isAdaptive }
         let runner = SweepRunner(
-            specs: loaded, store: store, options: .init(jobs: jobs, shard: selected, retryFailed: retryFailed),
-            registry: RunnerCommand.registry, planned: planned)
+            specs: plain.map(\.spec), store: store, options: options, registry: RunnerCommand.registry, planned: plain)
         let quiet = self.quiet
-        let outcome: SweepRunner.Outcome
+        var outcome = SweepRunner.Outcome.none
         do {
-            outcome = try runner.run(stop: interrupt.flag) { total in quiet ? nil : ProgressReporter(total: total) }
+            let progress: (Int) -> ProgressReporter? = { total in quiet ? nil : ProgressReporter(total: total) }
+            if !plain.isEmpty {
+                outcome = try runner.run(stop: interrupt.flag, progress: progress)
+            }
+            for spec in loaded where spec.isAdaptive {
+                guard !interrupt.flag.isSet, outcome.storageFailure == nil else { break }
+                let search = SearchRunner(spec: spec, store: store, options: options, registry: RunnerCommand.registry)
+                var searched = try search.run(stop: interrupt.flag, progress: progress)
+                // Another experiment: its trials add to the others'.
+                outcome.trials += searched.trials
+                searched.trials = 0
+                outcome.add(searched, alreadyCounted: 0)
+            }
         } catch let error as SpecError {
             throw failure(error, usage: true)
         } catch let error as StoreError where error.code == .diskFull {

@@ -19,6 +19,8 @@ struct Show: ParsableCommand {
                     curve: try store.curve(record.id),
                     verifications: try store.verifications(of: record.id),
                     evaluations: try store.evaluations(record.id),
+                    // Databases before schema 4 have no rungs table.
+                    rungs: (try? store.rungs(of: [record.id]))?[record.id] ?? [],
                     store: store
                 ),
                 terminator: ""

@@ -21,6 +21,19 @@ public struct SweepRunner: Sendable {
         public var shard: Shard?
         /// Also rerun failed and diverged runs.
         public var retryFailed: Bool
+        /// Pruning (``SearchRunner``): train each of these runs only to the given iteration, keep a
+        /// snapshot there and leave it `interrupted`, to be continued from it once promoted.
+        public var pauses: [String: Int] = [:]
+        /// Pruning: train only these runs (the experiments' other runs stay as they are).
+        public var only: Set<String>?
+        /// Pruning: snapshot at least every this many iterations (0: as the spec says).
+        public var snapshotEvery = 0
+        /// Pruning: receives a paused run's snapshot at its pause, on the worker, before the run is
+        /// given back (so that no other process can resume it before its rung metric is recorded).
+        public var onPause: (@Sendable (PlannedTrial, TrainingSnapshot) -> Void)?
+        /// Whether the experiments' recorded runs must all be among the planned trials (an adaptive
+        /// search, whose later trials are not planned yet, checks its spec itself: ``SearchRunner``).
+        public var checksRecordedRuns = true
 
         /// Creates options.
         public init(jobs: Int, shard: Shard? = nil, retryFailed: Bool = false) {
@@ -207,13 +220,15 @@ public struct SweepRunner: Sendable {
                 ? trials
                 : try WarmStart(store: store, registry: registry).canonicalize(spec.trials(), file: spec.file).trials
             allRunIDs.append(Set(all.map(\.runID)))
-            try store.checkRecordedSpec(spec, runIDs: allRunIDs[allRunIDs.count - 1])
+            if options.checksRecordedRuns {
+                try store.checkRecordedSpec(spec, runIDs: allRunIDs[allRunIDs.count - 1])
+            }
         }
         if planned.contains(where: { $0.spec.checkpoints.writesFiles }) {
             try store.prepareCheckpointDirectory()
         }
         for ((spec, trials), runIDs) in zip(planned, allRunIDs) {
-            try store.register(spec, trials: trials, allRunIDs: runIDs)
+            try store.register(spec, trials: trials, allRunIDs: options.checksRecordedRuns ? runIDs : nil)
             for trial in trials where seen.insert(trial.runID).inserted {
                 jobs.append(Job(trial: trial, checkpoints: spec.checkpoints))
             }
@@ -223,7 +238,10 @@ public struct SweepRunner: Sendable {
         AtomicFile.removeStaleTemporaries(in: store.checkpointDirectory)
         let statuses = try store.statuses(of: jobs.map(\.trial.runID))
         let claimable = Set(ResultStore.claimable(retryFailed: options.retryFailed))
-        let runnable = jobs.filter { claimable.contains(statuses[$0.trial.runID] ?? .pending) }
+        let only = options.only
+        let runnable = jobs.filter { job in
+            claimable.contains(statuses[job.trial.runID] ?? .pending) && (only?.contains(job.trial.runID) ?? true)
+        }
         outcome.alreadyDone = jobs.count - runnable.count
         guard !runnable.isEmpty else { return outcome }
 
@@ -234,6 +252,9 @@ public struct SweepRunner: Sendable {
         let folder = store.url.deletingLastPathComponent()
         let snapshotted = CheckpointFiles.runsWithSnapshots(folder: folder)
         let checkpointSettings = Dictionary(runnable.map { ($0.trial.runID, $0.checkpoints) }) { first, _ in first }
+        let pauses = options.pauses
+        let pruningEvery = options.snapshotEvery
+        let onPause = options.onPause
         let counts = Mutex([RunStatus: Int]())
         let trained = Mutex([String: RunStatus]())
         let failures = Mutex([String]())
@@ -283,13 +304,16 @@ public struct SweepRunner: Sendable {
                 let start = initialStates[trial.runID]
                 let runner = Trial(config: trial.config, registry: registry)
                 let initial = start ?? runner.initialState()
+                let every = Self.snapshotInterval(settings.every, pruning: pruningEvery)
                 let resume =
-                    settings.every > 0
+                    every > 0
                     ? CheckpointFiles.latestSnapshot(runID: trial.runID, config: trial.config, folder: folder) : nil
+                let pause = pauses[trial.runID]
+                var paused = false
                 return try runner.run(
                     from: initial,
                     resume: resume,
-                    snapshotEvery: settings.every,
+                    snapshotEvery: every,
                     onSnapshot: { snapshot in
                         try? CheckpointFiles.writeSnapshot(
                             snapshot,
@@ -298,8 +322,12 @@ public struct SweepRunner: Sendable {
                             folder: folder,
                             level: Int32(settings.compression)
                         )
+                        if let pause, snapshot.iteration >= pause {
+                            paused = true
+                            onPause?(trial, snapshot)
+                        }
                     },
-                    shouldStop: { stop.isSet }
+                    shouldStop: { stop.isSet || paused }
                 )
             },
             record: { trial, outcome in
@@ -347,7 +375,7 @@ public struct SweepRunner: Sendable {
                         )
                         // Only runs that snapshot now or did before have snapshots to remove
                         // (listing the folder after every run would cost time growing with the sweep).
-                        if settings.every > 0 || snapshotted.contains(trial.runID) {
+                        if settings.every > 0 || pruningEvery > 0 || snapshotted.contains(trial.runID) {
                             CheckpointFiles.removeSnapshots(runID: trial.runID, folder: folder)
                         }
                     } catch {

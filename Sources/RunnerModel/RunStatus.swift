@@ -1,4 +1,4 @@
-/// Where a run is in its life: pending → running → completed | diverged | failed | interrupted.
+/// Where a run is in its life: pending → running → completed | diverged | failed | interrupted | pruned.
 public enum RunStatus: String, Sendable, Codable, CaseIterable {
     /// Known, not started.
     case pending
@@ -12,6 +12,9 @@ public enum RunStatus: String, Sendable, Codable, CaseIterable {
     case failed
     /// Stopped by the user (SIGINT) before it finished.
     case interrupted
+    /// Stopped early by a pruning rule at a rung (its iterations run say where); final, like
+    /// `completed`, but with no final parameters.
+    case pruned
 
     /// Whether training ran to an end and left a result: weights, losses and a curve (`completed`
     /// or `diverged`); such a run can be verified, predicted from and exported.

@@ -9,7 +9,8 @@ extension ExperimentSpec {
     /// Two specs with the same tree make the same trials in the same order, whatever their
     /// format (`.json` or `.plist`), layout, key order, or how a value is written (`0.5` or
     /// `5e-1`, a `range` or the list it makes). The name, description and checkpoint settings
-    /// are not part of it: they do not change what is trained.
+    /// are not part of it: they do not change what is trained. `search` and `pruning` are, where
+    /// a spec has them: they decide which trials exist and how far each trains.
     public var identityTree: ConfigValue {
         var sections: [String: ConfigValue] = [:]
         if let base = try? schema.resolve(base, file: file), case .object(let tree) = base.canonicalTree {
@@ -33,7 +34,11 @@ extension ExperimentSpec {
             sweep[axis.paths.joined(separator: ",")] =
                 columns.count == 1 ? .array(columns[0]) : .array(columns.map(ConfigValue.array))
         }
-        return .object(["config": .object(sections), "sweep": .object(sweep)])
+        var identity: [String: ConfigValue] = ["config": .object(sections), "sweep": .object(sweep)]
+        // Only where present: the identity of a spec without them is what it always was.
+        if let search { identity["search"] = search.tree }
+        if let pruning { identity["pruning"] = pruning.tree }
+        return .object(identity)
     }
 
     /// A sweep value as its field validates it (`1` and `1.0` alike for a number field).

@@ -36,6 +36,16 @@ public struct ExperimentSpec: Sendable {
     public var checkpoints: Checkpoints
     /// The schema the spec was validated against.
     public var schema: ConfigSchema
+    /// The `search` section, when the spec has one (`nil`: the sweep as it is).
+    public var search: SearchSettings? = nil
+    /// The `pruning` section, when the spec has one.
+    public var pruning: PruningSettings? = nil
+    /// The random axes as a search space, in path order (what a tpe search explores).
+    public var searchDimensions: [SearchDimension] = []
+
+    /// Whether the trials depend on results (TPE) or results stop trials (pruning): such a search
+    /// runs in rounds, and only one process may run it (see ``SearchSettings``).
+    public var isAdaptive: Bool { search?.method == .tpe || pruning != nil }
 
     /// The number of trials the grid has, before removing duplicate configs.
     public var gridSize: Int {

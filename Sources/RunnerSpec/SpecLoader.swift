@@ -20,7 +20,8 @@ public struct SpecLoader: Sendable {
     }
 
     /// The keys a spec file may have at its top level.
-    public static let topLevelKeys = (ConfigSection.topLevelKeys + ["checkpoints", "description", "name", "sweep"])
+    public static let topLevelKeys =
+        (ConfigSection.topLevelKeys + ["checkpoints", "description", "name", "pruning", "search", "sweep"])
         .sorted()
 
     /// Reads and validates a spec file.
@@ -88,9 +89,12 @@ public struct SpecLoader: Sendable {
             base[key] = top[key]
         }
         // The base config alone must be valid: errors then name the field as written.
-        _ = try schema.resolve(base, file: file)
-        let axes = try Sweep(schema: schema).axes(
-            from: top["sweep"], base: base, file: file, trialLimit: trialLimit, force: force)
+        let resolved = try schema.resolve(base, file: file)
+        let sweep = Sweep(schema: schema)
+        let axes = try sweep.axes(from: top["sweep"], base: base, file: file, trialLimit: trialLimit, force: force)
+        let dimensions = try sweep.dimensions(from: top["sweep"], file: file)
+        let search = try Self.search(top["search"], axes: axes, dimensions: dimensions, seed: resolved.seed, file: file)
+        let pruning = try Self.pruning(top["pruning"], base: resolved, axes: axes, file: file)
         var spec = ExperimentSpec(
             name: name,
             description: description,
@@ -99,7 +103,10 @@ public struct SpecLoader: Sendable {
             base: base,
             axes: axes,
             checkpoints: checkpoints,
-            schema: schema
+            schema: schema,
+            search: search,
+            pruning: pruning,
+            searchDimensions: dimensions
         )
         spec.schema = schema
         return spec

@@ -168,6 +168,8 @@ public struct Sweep: Sendable {
         var random: Bool
         /// Makes the values (`count` of them).
         var values: () throws(SpecError) -> [ConfigValue]
+        /// The distribution of a `random` axis.
+        var distribution: SearchDimension.Distribution?
     }
 
     /// Checks a sweep value's generator and counts its values, without making them.
@@ -212,12 +214,15 @@ public struct Sweep: Sendable {
             }
             if generator["random"] != nil {
                 let count = try integer(generator["random"], ".random", minimum: 1, fail: fail, missing: "")
-                let draw = try randomDraw(generator, fail: fail)
+                let distribution = try randomDistribution(generator, fail: fail)
+                let dimension = SearchDimension(path: keyPath, distribution: distribution)
                 let axisSeed = seed ^ Self.fnv1a(keyPath)
-                return AxisPlan(count: count, random: true) { () throws(SpecError) in
-                    var rng = Xoshiro256StarStar(seed: axisSeed)
-                    return (0..<count).map { _ in draw(&rng) }
-                }
+                return AxisPlan(
+                    count: count, random: true,
+                    values: { () throws(SpecError) in
+                        var rng = Xoshiro256StarStar(seed: axisSeed)
+                        return (0..<count).map { _ in dimension.draw(using: &rng) }
+                    }, distribution: distribution)
             }
             throw fail(.badSweep, "", "is a dictionary without a generator; use range, linspace, logspace or random.")
         default:
@@ -260,22 +265,21 @@ public struct Sweep: Sendable {
         return (start, step, Int(count))
     }
 
-    /// Checks a `random` generator's distribution and returns how to draw one value.
-    private func randomDraw(
+    /// Checks a `random` generator's distribution.
+    private func randomDistribution(
         _ generator: [String: ConfigValue],
         fail: (SpecError.Code, String, String) -> SpecError
-    ) throws(SpecError) -> (inout Xoshiro256StarStar) -> ConfigValue {
+    ) throws(SpecError) -> SearchDimension.Distribution {
         if let bounds = generator["uniform"] {
             let (a, b) = try pair(bounds, ".uniform", fail: fail)
-            return { rng in .number(Self.round12(rng.nextDouble(in: a, b))) }
+            return .uniform(low: a, high: b)
         }
         if let bounds = generator["logUniform"] {
             let (a, b) = try pair(bounds, ".logUniform", fail: fail)
             guard a > 0, b > 0 else {
                 throw fail(.outOfRange, ".logUniform", "is [\(a), \(b)]; logUniform bounds must be > 0.")
             }
-            let (la, lb) = (DeterministicMath.log(a), DeterministicMath.log(b))
-            return { rng in .number(Self.round12(DeterministicMath.exp(rng.nextDouble(in: la, lb)))) }
+            return .logUniform(low: a, high: b)
         }
         if let bounds = generator["integers"] {
             guard case .array(let parts) = bounds, parts.count == 2, case .integer(let a) = parts[0],
@@ -285,15 +289,35 @@ public struct Sweep: Sendable {
                     .badSweep, ".integers",
                     "is \(bounds.shortDescription); it must be [low, high] with high > low (high excluded).")
             }
-            return { rng in .integer(a + rng.nextInt(below: b - a)) }
+            return .integers(low: a, high: b)
         }
         if let choices = generator["choice"] {
             guard case .array(let options) = choices, !options.isEmpty else {
                 throw fail(.emptySweep, ".choice", "is \(choices.shortDescription); it must be a non-empty list.")
             }
-            return { rng in options[rng.nextInt(below: options.count)] }
+            return .choice(options)
         }
         throw fail(.badSweep, "", "has random but no distribution; add uniform, logUniform, integers or choice.")
+    }
+
+    /// The distributions of the `random` axes of a `sweep` section that ``axes(from:base:file:trialLimit:force:)``
+    /// accepted, in path order: the space a TPE search explores.
+    ///
+    /// - Parameters:
+    ///   - value: the section, if present.
+    ///   - file: the file to name in errors.
+    /// - Returns: one dimension per random path (its `path` is the config path, without `sweep.`).
+    /// - Throws: ``SpecError`` (as ``axes(from:base:file:trialLimit:force:)`` would).
+    package func dimensions(from value: ConfigValue?, file: String) throws(SpecError) -> [SearchDimension] {
+        guard case .object(let entries)? = value else { return [] }
+        var dimensions: [SearchDimension] = []
+        for path in entries.keys.sorted() {
+            let plan = try plan(entries[path] ?? .null, keyPath: "sweep.\(path)", seed: 0, file: file)
+            if let distribution = plan.distribution {
+                dimensions.append(SearchDimension(path: path, distribution: distribution))
+            }
+        }
+        return dimensions
     }
 
     private func integer(
@@ -388,10 +412,13 @@ extension ExperimentSpec {
     ///
     /// - Throws: ``SpecError`` when a combination of axis values makes an invalid config (for
     ///   example an optimizer parameter swept together with an optimizer that lacks it).
+    ///
+    /// A tpe search's trials beyond its startup ones depend on results: ``trials()`` gives the
+    /// startup ones (the random axes' first draws), and ``searchTrial(index:values:)`` makes the others.
     public func trials() throws(SpecError) -> [PlannedTrial] {
         var trials: [PlannedTrial] = []
         var seen: Set<String> = []
-        let count = gridSize
+        let count = search?.method == .tpe ? min(gridSize, search?.startup ?? 0) : gridSize
         trials.reserveCapacity(count)
         for index in 0..<count {
             var tree = base

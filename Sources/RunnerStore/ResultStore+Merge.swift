@@ -177,7 +177,7 @@ private struct MergeSnapshot {
 private func rank(_ status: String) -> Int {
     switch RunStatus(rawValue: status) {
     case .completed, .diverged: 3
-    case .failed: 2
+    case .failed, .pruned: 2
     case .running, .interrupted: 1
     case .pending, nil: 0
     }

@@ -105,6 +105,10 @@ public final class ResultStore: Sendable {
                         return
                     }
                     if version != StoreSchema.currentVersion || !stamped {
+                        // Rebuilding a table (migration 4) needs foreign keys off, which SQLite
+                        // only lets a connection change outside a transaction.
+                        try db.execute(sql: "PRAGMA foreign_keys = OFF")
+                        defer { try? db.execute(sql: "PRAGMA foreign_keys = ON") }
                         try db.inTransaction(.immediate) {
                             try StoreSchema.migrate(db, file: path)
                             try db.execute(sql: "PRAGMA application_id = \(Self.applicationID)")

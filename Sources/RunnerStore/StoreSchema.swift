@@ -139,6 +139,8 @@ package enum StoreSchema {
                 table.primaryKey([EvaluationColumns.runID.name, EvaluationColumns.iteration.name])
             }
         },
+        // 4: the status pruned (the runs table rebuilt: see addPrunedStatus), and rung decisions.
+        { db in try addPrunedStatus(db) },
     ]
 
     /// Applies the migrations `database` lacks.

@@ -16,9 +16,22 @@ public enum DryRunOutput {
         var lines: [String] = []
         let duplicates = spec.gridSize - (shard == nil ? trials.count : spec.gridSize)
         var header = "\(spec.name) (\(spec.file)): \(trials.count) trial\(trials.count == 1 ? "" : "s")"
-        if let shard { header += " in shard \(shard) of a \(spec.gridSize)-point grid" }
-        if shard == nil && duplicates > 0 { header += " (\(duplicates) duplicate configs of the grid removed)" }
+        if let search = spec.search, search.method == .tpe {
+            header =
+                "\(spec.name) (\(spec.file)): a tpe search of \(search.trials) trials: the \(trials.count) startup "
+                + "trials below, then rounds of \(search.batch) suggested from the results (seed \(search.seed))"
+        } else {
+            if let shard { header += " in shard \(shard) of a \(spec.gridSize)-point grid" }
+            if shard == nil && duplicates > 0 { header += " (\(duplicates) duplicate configs of the grid removed)" }
+        }
         lines.append(header)
+        if let pruning = spec.pruning, let iterations = trials.first?.config.iterations {
+            let rungs = Rungs.rungs(
+                minIterations: pruning.minIterations, reduction: pruning.reduction, iterations: iterations)
+            lines.append(
+                "  pruning: \(pruning.method.rawValue) at iterations "
+                    + rungs.map(String.init).joined(separator: ", ") + " (reduction \(pruning.reduction))")
+        }
         if spec.axes.isEmpty {
             lines.append("  no sweep: one trial")
         }

@@ -80,7 +80,7 @@ public enum ReportOutput {
     // MARK: - Summary lines
 
     /// The order statuses are listed in: finished ones first.
-    static let statusOrder: [RunStatus] = [.completed, .diverged, .failed, .interrupted, .running, .pending]
+    static let statusOrder: [RunStatus] = [.completed, .pruned, .diverged, .failed, .interrupted, .running, .pending]
 
     /// What the statistics columns hold, printed under the table.
     static func legend(_ report: ExperimentReport) -> String {

@@ -11,11 +11,12 @@ public enum ShowOutput {
     ///   - curve: its losses, if stored.
     ///   - verifications: its verification history, oldest first.
     ///   - evaluations: its validation passes (minibatch runs).
+    ///   - rungs: its rung metrics and decisions (pruned sweeps).
     ///   - store: the database (to locate the checkpoint).
     /// - Returns: the text.
     public static func text(
         run: RunRecord, curve: [Double]?, verifications: [VerificationRecord], evaluations: [EvaluationPoint] = [],
-        store: ResultStore
+        rungs: [ResultStore.RungRecord] = [], store: ResultStore
     ) -> String {
         var lines: [String] = []
         func field(_ name: String, _ value: String?) {
@@ -51,6 +52,13 @@ public enum ShowOutput {
                 "validation passes",
                 "\(evaluations.count)" + (evaluations.count > shown.count ? " (first and last 6)" : "") + ": "
                     + passes.joined(separator: ", "))
+        }
+        if !rungs.isEmpty {
+            let decisions = rungs.map { rung in
+                "\(rung.iteration): \(loss(rung.metric) ?? "not finite") "
+                    + (rung.decision.map { "\($0)" + (rung.cohort.map { " (of \($0))" } ?? "") } ?? "undecided")
+            }
+            field("rungs", decisions.joined(separator: ", "))
         }
         field("target reached", run.targetReachedIteration.map { "at iteration \($0)" })
         field("stopped", run.stopReason)
