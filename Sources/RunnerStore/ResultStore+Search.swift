@@ -19,22 +19,22 @@ extension ResultStore {
     ///
     /// - Throws: ``StoreError``.
     public func searchOutcomes(of ids: [String]) throws(StoreError) -> [String: SearchOutcome] {
-        try read { db in
+        let c = RunColumns.self
+        return try read { db in
             var result: [String: SearchOutcome] = [:]
             for chunk in stride(from: 0, to: ids.count, by: 500) {
                 let part = Array(ids[chunk..<min(ids.count, chunk + 500)])
                 let marks = Array(repeating: "?", count: part.count).joined(separator: ", ")
                 for row in try Row.fetchAll(
                     db,
-                    sql: """
-                        SELECT id, status, final_loss, validation_loss, iterations_run FROM runs
-                        WHERE id IN (\(marks))
-                        """,
+                    sql: "SELECT "
+                        + [c.id, c.status, c.finalLoss, c.validationLoss, c.iterationsRun].map(\.name).joined(
+                            separator: ", ") + " FROM runs WHERE \(c.id.name) IN (\(marks))",
                     arguments: StatementArguments(part))
                 {
-                    result[row["id"]] = SearchOutcome(
-                        status: RunStatus(rawValue: row["status"]) ?? .pending, finalLoss: row["final_loss"],
-                        validationLoss: row["validation_loss"], iterationsRun: row["iterations_run"])
+                    result[row[c.id]] = SearchOutcome(
+                        status: RunStatus(rawValue: row[c.status]) ?? .pending, finalLoss: row[c.finalLoss],
+                        validationLoss: row[c.validationLoss], iterationsRun: row[c.iterationsRun])
                 }
             }
             return result
