@@ -107,20 +107,8 @@ extension Trial {
         let validation = data.validation.map { Self.measure(network, on: $0) }
         let test = data.test.map { Self.measure(network, on: $0) }
         let seconds = began.duration(to: clock.now)
-        if status == .completed, !finalLoss.isFinite {
-            status = .diverged
-            rule.reason = "the loss of the final parameters is \(finalLoss)"
-        }
         let finalParameters = network.parameters
-        if status == .completed {
-            let nonFinite = finalParameters.values.reduce(0) { count, value in value.isFinite ? count : count + 1 }
-            if nonFinite > 0 {
-                status = .diverged
-                rule.reason =
-                    "\(nonFinite) of the \(finalParameters.values.count) final parameters are not finite "
-                    + "(the updates overflowed)"
-            }
-        }
+        rule.judgeFinal(finalLoss: finalLoss, parameters: finalParameters, status: &status)
         func finite(_ value: Double?) -> Double? { value.flatMap { $0.isFinite ? $0 : nil } }
         return TrialResult(
             runID: config.runID,

@@ -129,22 +129,8 @@ public struct Trial: Sendable {
         }
         let (finalLoss, predictions) = network.evaluate()
         let seconds = began.duration(to: clock.now)
-        if status == .completed, !finalLoss.isFinite {
-            status = .diverged
-            rule.reason = "the loss of the final parameters is \(finalLoss)"
-        }
         let finalParameters = network.parameters
-        if status == .completed {
-            // Weights that overflowed can leave the loss finite (an infinite weight on a saturated
-            // gate): non-finite parameters are divergence too. One pass, once, at the end.
-            let nonFinite = finalParameters.values.reduce(0) { count, value in value.isFinite ? count : count + 1 }
-            if nonFinite > 0 {
-                status = .diverged
-                rule.reason =
-                    "\(nonFinite) of the \(finalParameters.values.count) final parameters are not finite "
-                    + "(the updates overflowed)"
-            }
-        }
+        rule.judgeFinal(finalLoss: finalLoss, parameters: finalParameters, status: &status)
         return TrialResult(
             runID: config.runID,
             config: config,
@@ -201,6 +187,25 @@ package struct StopRule {
     package init(targetLoss: Double?, patience: Int?) {
         self.targetLoss = targetLoss
         self.patience = patience
+    }
+
+    /// Ends a completed trial as `diverged` when the final parameters' loss is not finite, or
+    /// when a final parameter is not: weights that overflowed can leave the loss finite (an
+    /// infinite weight on a saturated gate). One pass, once, at the end.
+    package mutating func judgeFinal(finalLoss: Double, parameters: LSTMParameters, status: inout RunStatus) {
+        guard status == .completed else { return }
+        if !finalLoss.isFinite {
+            status = .diverged
+            reason = "the loss of the final parameters is \(finalLoss)"
+            return
+        }
+        let nonFinite = parameters.values.reduce(0) { count, value in value.isFinite ? count : count + 1 }
+        if nonFinite > 0 {
+            status = .diverged
+            reason =
+                "\(nonFinite) of the \(parameters.values.count) final parameters are not finite "
+                + "(the updates overflowed)"
+        }
     }
 
     /// Takes the loss of `iteration` (from 1); returns `false` when training must stop.

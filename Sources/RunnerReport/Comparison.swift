@@ -119,25 +119,10 @@ extension ReportQuery {
         } catch {
             throw ReportError(error)
         }
-        var losses: [Double] = []
-        var diverged = 0
+        let (metric, losses, diverged) = Self.statistics(of: siblings)
         var ids: Set<String> = []
-        let metric = Self.metric(of: siblings)
         for row in siblings {
             ids.insert(row["id"])
-            switch RunStatus(rawValue: row["status"]) {
-            case .completed?:
-                if let loss = row[(metric == .validationLoss ? RunColumns.validationLoss : RunColumns.finalLoss).name]
-                    as Double?,
-                    loss.isFinite
-                {
-                    losses.append(loss)
-                }
-            case .diverged?:
-                diverged += 1
-            default:
-                break
-            }
         }
         let seeds = siblings.map { $0["seed"] as Int }
         return ComparisonSide(
@@ -201,9 +186,7 @@ extension ReportQuery {
                 "--where '\(text)' selects no run\(scope); `runner report` shows the values there are.")
         }
         var values: [String: Set<String>] = [:]
-        var losses: [Double] = []
-        var diverged = 0
-        let metric = Self.metric(of: rows)
+        let (metric, losses, diverged) = Self.statistics(of: rows)
         var ids: [String] = []
         var configs: Set<String> = []
         var holders: [String: Int] = [:]
@@ -221,19 +204,6 @@ extension ReportQuery {
                 }
                 if let seed = flat.removeValue(forKey: "seed").flatMap({ Int($0) }) { seeds.append(seed) }
                 unseeded.insert(flat)
-            }
-            switch RunStatus(rawValue: row["status"]) {
-            case .completed?:
-                if let loss = row[(metric == .validationLoss ? RunColumns.validationLoss : RunColumns.finalLoss).name]
-                    as Double?,
-                    loss.isFinite
-                {
-                    losses.append(loss)
-                }
-            case .diverged?:
-                diverged += 1
-            default:
-                break
             }
         }
         // A path some configs lack (a plugin's parameter) shows as "(none)" for those.
@@ -272,8 +242,25 @@ extension ReportQuery {
             ? ReportColumnCatalog.runs(RunColumns.validationLoss.name) : "NULL"
     }
 
-    /// The validation loss when any of the rows has one, as the report ranks.
-    static func metric(of rows: [Row]) -> ReportMetric {
-        rows.contains { ($0[RunColumns.validationLoss.name] as Double?) != nil } ? .validationLoss : .finalLoss
+    /// What a side's statistics are over: the metric (the validation loss when any of the rows
+    /// has one, as the report ranks), the finite metric values of the completed rows, and how
+    /// many rows diverged.
+    static func statistics(of rows: [Row]) -> (metric: ReportMetric, losses: [Double], diverged: Int) {
+        let metric: ReportMetric =
+            rows.contains { ($0[RunColumns.validationLoss.name] as Double?) != nil } ? .validationLoss : .finalLoss
+        let column = (metric == .validationLoss ? RunColumns.validationLoss : RunColumns.finalLoss).name
+        var losses: [Double] = []
+        var diverged = 0
+        for row in rows {
+            switch RunStatus(rawValue: row["status"]) {
+            case .completed?:
+                if let loss = row[column] as Double?, loss.isFinite { losses.append(loss) }
+            case .diverged?:
+                diverged += 1
+            default:
+                break
+            }
+        }
+        return (metric, losses, diverged)
     }
 }

@@ -55,29 +55,18 @@ public struct AddingTask: TaskPlugin {
         -> TrainingSet
     {
         let steps = parameters.integer("sequenceLength")
-        let samples = parameters.integer("samples")
-        let half = steps / 2
-        var inputs: [Double] = []
-        var targets: [Double] = []
-        var mask: [Bool] = []
-        for _ in 0..<samples {
-            let values = (0..<steps).map { _ in generator.nextUnitDouble() }
-            let first = generator.nextInt(below: half)
-            let second = half + generator.nextInt(below: steps - half)
-            for t in 0..<steps {
-                inputs.append(values[t])
-                inputs.append(t == first || t == second ? 1 : 0)
-            }
-            targets += Array(repeating: 0, count: steps - 1) + [values[first] + values[second]]
-            mask += Array(repeating: false, count: steps - 1) + [true]
+        let batch = Sequences(sequenceLength: steps).draw(parameters.integer("samples"), using: &generator)
+        guard case .dense(let inputs) = batch.inputs, case .values(let targets) = batch.targets else {
+            preconditionFailure("the adding problem's sequences are dense values")
         }
-        return TrainingSet(inputSize: 2, sequenceLength: steps, inputs: inputs, targets: targets, mask: mask)
+        return TrainingSet(inputSize: 2, sequenceLength: steps, inputs: inputs, targets: targets, mask: batch.mask)
     }
 }
 
 extension AddingTask {
-    /// Sequences of the adding problem, drawn as ``AddingTask/makeTrainingSet(_:using:)`` draws
-    /// them: `[value, marker]` a step, the sum the target of the last step, the only one scored.
+    /// Sequences of the adding problem (the full-batch ``AddingTask/makeTrainingSet(_:using:)``
+    /// draws its set with them too): `[value, marker]` a step, the sum the target of the last
+    /// step, the only one scored.
     public struct Sequences: SequenceGenerator {
         /// `T`, at least 2.
         public var sequenceLength: Int
