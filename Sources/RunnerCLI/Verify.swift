@@ -11,9 +11,13 @@ struct Verify: ParsableCommand {
             Re-trains each run from its recorded config through the same code path and compares \
             every iteration's loss and the final checkpoint's payload digest. Prints per run \
             `identical`, or the first iteration whose loss differs with both values. Outcomes \
-            are recorded in the verifications table (see runner show). Exit 0 when all are \
-            identical, 1 otherwise; 128 + the signal's number when a signal (^C, SIGTERM) stopped \
-            it before every run was verified.
+            are recorded in the verifications table (see runner show). A run of a pruned sweep \
+            also reproduces its metric at every rung it passed (a pruned run is trained to its \
+            rung); an adaptive search (tpe, pruning) named as a whole, without --sample, is then \
+            replayed decision by decision from what was reproduced: each round's suggestions, or \
+            each rung's decisions, against those recorded. Exit 0 when all are identical, 1 \
+            otherwise; 128 + the signal's number when a signal (^C, SIGTERM) stopped it before \
+            every run was verified.
             """
     )
 
@@ -29,15 +33,22 @@ struct Verify: ParsableCommand {
         let outcomes: [Verifier.Outcome]
         let requested: Int
         let stoppedBy: Int32?
+        var replay: Verifier.SearchReplay?
         do {
             let store = try ResultStore(path: database.path)
             let verifier = Verifier(store: store, registry: RunnerCommand.registry)
             let runs = try verifier.runs(for: target, sample: sample)
             requested = runs.count
+            // A search named as a whole is replayed once its runs are reproduced.
+            let search = sample == nil ? try verifier.adaptiveSpec(target) : nil
             let interrupt = InterruptHandler(message: "interrupted: finishing the runs being verified")
             defer { interrupt.remove() }
-            outcomes = try verifier.verify(runs, jobs: jobs, stop: interrupt.flag)
+            outcomes = try verifier.verify(
+                runs, jobs: jobs, stop: interrupt.flag, rungs: try verifier.rungChecks(for: runs))
             stoppedBy = interrupt.interrupted ? interrupt.exitStatus : nil
+            if let search, sample == nil, outcomes.count == requested {
+                replay = try verifier.replay(search, outcomes: outcomes)
+            }
         } catch {
             throw failure(error)
         }
@@ -46,6 +57,17 @@ struct Verify: ParsableCommand {
         }
         let identical = outcomes.filter(\.isIdentical).count
         StandardOutput.write("\(identical) of \(outcomes.count) run\(outcomes.count == 1 ? "" : "s") identical")
+        if let replay {
+            for line in replay.differences {
+                StandardOutput.write("search: \(line)")
+            }
+            if let skipped = replay.skipped {
+                StandardOutput.write("search: not replayed: \(skipped)")
+            } else {
+                let same = replay.checked - replay.differences.count
+                StandardOutput.write("search: \(max(0, same)) of \(replay.checked) \(replay.kind) replayed identical")
+            }
+        }
         if let stoppedBy, outcomes.count < requested {
             // Not a verdict on the runs it did not reach: the signal's status, as runner run exits.
             try? FileHandle.standardError.write(
@@ -54,6 +76,6 @@ struct Verify: ParsableCommand {
                         .utf8))
             throw ExitCode(stoppedBy)
         }
-        if identical != outcomes.count { throw ExitCode(1) }
+        if identical != outcomes.count || replay?.differences.isEmpty == false { throw ExitCode(1) }
     }
 }

@@ -31,6 +31,9 @@ public struct SweepRunner: Sendable {
         /// Pruning: receives a paused run's snapshot at its pause, on the worker, before the run is
         /// given back (so that no other process can resume it before its rung metric is recorded).
         public var onPause: (@Sendable (PlannedTrial, TrainingSnapshot) -> Void)?
+        /// Whether runs another experiment pruned are trained in full (they have no result); not
+        /// in a pruned sweep, for which `pruned` is an end.
+        public var trainsPruned = true
         /// Whether the experiments' recorded runs must all be among the planned trials (an adaptive
         /// search, whose later trials are not planned yet, checks its spec itself: ``SearchRunner``).
         public var checksRecordedRuns = true
@@ -237,7 +240,8 @@ public struct SweepRunner: Sendable {
         outcome.recovered = try store.recoverAbandonedRuns().count
         AtomicFile.removeStaleTemporaries(in: store.checkpointDirectory)
         let statuses = try store.statuses(of: jobs.map(\.trial.runID))
-        let claimable = Set(ResultStore.claimable(retryFailed: options.retryFailed))
+        let trainsPruned = options.trainsPruned
+        let claimable = Set(ResultStore.claimable(retryFailed: options.retryFailed, pruned: trainsPruned))
         let only = options.only
         let runnable = jobs.filter { job in
             claimable.contains(statuses[job.trial.runID] ?? .pending) && (only?.contains(job.trial.runID) ?? true)
@@ -293,7 +297,9 @@ public struct SweepRunner: Sendable {
             stop: halt,
             claim: { trial in
                 do {
-                    return try claims.take(trial.runID) { ids in try store.claim(ids, retryFailed: retry) }
+                    return try claims.take(trial.runID) { ids in
+                        try store.claim(ids, retryFailed: retry, pruned: trainsPruned)
+                    }
                 } catch {
                     storageFailed(error)
                     return false

@@ -39,6 +39,8 @@ public struct Verifier: Sendable {
         public var reproducedLoss: Double?
         /// One line of detail.
         public var detail: String
+        /// What training it again gave, when it got to an end (the search replay's input).
+        public var reproduction: Reproduction?
 
         /// Whether the run reproduced bit for bit.
         public var isIdentical: Bool { outcome == .identical }
@@ -54,7 +56,7 @@ public struct Verifier: Sendable {
     public func runs(for target: String, sample: Int?) throws(StoreError) -> [RunRecord] {
         if let experiment = try store.experiment(target) {
             var runs = try store.runs(ofExperiment: experiment.name).filter {
-                $0.status.hasResult
+                $0.status.hasResult || $0.status == .pruned
             }
             guard !runs.isEmpty else {
                 throw StoreError(
@@ -77,25 +79,37 @@ public struct Verifier: Sendable {
                 "no run or experiment named \"\(target)\"; `runner report` lists the experiments and "
                     + "`runner export EXPERIMENT --runs --format csv` their run ids (any unique prefix works).")
         }
-        guard run.status.hasResult else {
+        guard run.status.hasResult || run.status == .pruned else {
             throw StoreError(
                 .notFound, file: store.path,
-                "run \(run.id) is \(run.status.rawValue); only finished runs can be verified.")
+                "run \(run.id) is \(run.status.rawValue); only finished and pruned runs can be verified.")
         }
         return [run]
     }
 
     /// Verifies one run.
-    public func verify(_ run: RunRecord) -> Outcome {
+    ///
+    /// - Parameters:
+    ///   - run: a finished or pruned run.
+    ///   - rungs: for a run of a pruned sweep, its recorded rung metrics: they are reproduced at
+    ///     the rungs as training passes them, and a pruned run is trained only to its rung.
+    /// - Returns: the outcome, with what was reproduced.
+    public func verify(_ run: RunRecord, rungs: RungCheck? = nil) -> Outcome {
         func failed(_ detail: String) -> Outcome {
             Outcome(runID: run.id, outcome: .failed, detail: detail)
         }
-        let recordedCurve: [Double]
-        do {
-            guard let curve = try store.curve(run.id) else { return failed("no loss curve is recorded") }
-            recordedCurve = curve
-        } catch {
-            return failed("\(error)")
+        let pruned = run.status == .pruned
+        if pruned && rungs == nil {
+            return failed("it is pruned, but no experiment holding it has a pruning section to say where its rungs are")
+        }
+        var recordedCurve: [Double] = []
+        if !pruned {
+            do {
+                guard let curve = try store.curve(run.id) else { return failed("no loss curve is recorded") }
+                recordedCurve = curve
+            } catch {
+                return failed("\(error)")
+            }
         }
         let config: TrialConfig
         let initial: InitialState
@@ -105,10 +119,53 @@ public struct Verifier: Sendable {
             return failed("\(error)")
         }
         let result: TrialResult
+        var metrics: [Int: Double] = [:]
         do {
-            result = try Trial(config: config, registry: registry).run(from: initial)
+            let rungSet = rungs.map {
+                Set(
+                    Rungs.rungs(
+                        minIterations: $0.pruning.minIterations, reduction: $0.pruning.reduction,
+                        iterations: config.iterations))
+            }
+            let stopAt = pruned ? run.iterationsRun : nil
+            var paused = false
+            result = try Trial(config: config, registry: registry).run(
+                from: initial, snapshotEvery: rungs?.pruning.minIterations ?? 0,
+                onSnapshot: { snapshot in
+                    if let rungs, rungSet?.contains(snapshot.iteration) == true {
+                        metrics[snapshot.iteration] =
+                            SearchRunner.metric(of: snapshot, at: snapshot.iteration, metric: rungs.pruning.metric)
+                            ?? .nan
+                    }
+                    if let stopAt, snapshot.iteration >= stopAt { paused = true }
+                }, shouldStop: { paused })
         } catch {
             return failed("\(error)")
+        }
+        let reproduction = Reproduction(
+            status: pruned && result.status == .interrupted ? .pruned : result.status,
+            iterations: result.losses.count, finalLoss: result.finalLoss,
+            validationLoss: result.heldOut?.validationLoss, rungMetrics: metrics)
+        if let rungs {
+            if let difference = Self.rungDifference(rungs.recorded, reproduced: metrics) {
+                return Outcome(runID: run.id, outcome: .differs, detail: difference, reproduction: reproduction)
+            }
+            if pruned {
+                let rung = run.iterationsRun ?? 0
+                guard reproduction.status == .pruned, reproduction.iterations == rung else {
+                    return Outcome(
+                        runID: run.id, outcome: .differs,
+                        detail: "pruned at iteration \(rung), but training it again stopped at iteration "
+                            + "\(reproduction.iterations) (\(reproduction.status.rawValue))",
+                        reproduction: reproduction)
+                }
+                let reached = rungs.recorded.map { String($0.iteration) }.joined(separator: ", ")
+                return Outcome(
+                    runID: run.id, outcome: .identical,
+                    detail: "pruned at iteration \(rung): its metric at rung\(rungs.recorded.count == 1 ? "" : "s") "
+                        + "\(reached) matches bit for bit",
+                    reproduction: reproduction)
+            }
         }
         let payload: String
         do {
@@ -138,7 +195,8 @@ public struct Verifier: Sendable {
                 firstDivergentIteration: index + 1,
                 recordedLoss: recorded,
                 reproducedLoss: reproduced,
-                detail: ([detail] + notes).joined(separator: "; ")
+                detail: ([detail] + notes).joined(separator: "; "),
+                reproduction: reproduction
             )
         }
         if let recorded = run.checkpointSHA256, recorded != payload {
@@ -148,7 +206,8 @@ public struct Verifier: Sendable {
                 detail: ([
                     "the loss curve is identical but the final payload is not: recorded \(recorded.prefix(12)), now \(payload.prefix(12))"
                 ] + notes)
-                .joined(separator: "; ")
+                .joined(separator: "; "),
+                reproduction: reproduction
             )
         }
         if let stored = run.checkpointPath {
@@ -170,12 +229,17 @@ public struct Verifier: Sendable {
             }
         }
         let iterations = result.losses.count
+        let rungNote =
+            rungs.map { $0.recorded.isEmpty ? "" : " (and the metrics at its \($0.recorded.count) rungs)" } ?? ""
         return Outcome(
             runID: run.id,
             outcome: .identical,
-            detail: (["\(iterations) iteration losses and the final payload \(payload.prefix(12)) match bit for bit"]
+            detail: ([
+                "\(iterations) iteration losses and the final payload \(payload.prefix(12))\(rungNote) match bit for bit"
+            ]
                 + notes)
-                .joined(separator: "; ")
+                .joined(separator: "; "),
+            reproduction: reproduction
         )
     }
 
@@ -185,13 +249,21 @@ public struct Verifier: Sendable {
 
     /// Verifies runs on `jobs` workers and records the outcomes in `verifications`.
     ///
+    /// - Parameters:
+    ///   - runs: finished or pruned runs.
+    ///   - jobs: workers.
+    ///   - stop: set by a signal: the runs not started are left out.
+    ///   - rungs: the rung checks of runs of pruned sweeps (``rungChecks(for:)``), by run id.
     /// - Returns: the outcomes in the order of `runs`.
-    public func verify(_ runs: [RunRecord], jobs: Int, stop: StopFlag = StopFlag()) throws(StoreError) -> [Outcome] {
+    /// - Throws: ``StoreError`` when the outcomes cannot be recorded.
+    public func verify(
+        _ runs: [RunRecord], jobs: Int, stop: StopFlag = StopFlag(), rungs: [String: RungCheck] = [:]
+    ) throws(StoreError) -> [Outcome] {
         let results = ResultsBox()
         let verifier = self
         Scheduler.parallel(runs.count, workers: jobs) { index in
             guard !stop.isSet else { return }
-            results.append(verifier.verify(runs[index]))
+            results.append(verifier.verify(runs[index], rungs: rungs[runs[index].id]))
         }
         let outcomes = results.sorted(by: runs.map(\.id))
         let now = ResultStore.timestamp()

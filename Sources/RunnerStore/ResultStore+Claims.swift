@@ -92,18 +92,26 @@ extension ResultStore {
     }
 
     /// The statuses a run may be claimed from.
-    package static func claimable(retryFailed: Bool) -> [RunStatus] {
-        retryFailed ? [.pending, .interrupted, .failed, .diverged] : [.pending, .interrupted]
+    ///
+    /// - Parameters:
+    ///   - retryFailed: also `failed` and `diverged`.
+    ///   - pruned: also `pruned`: an experiment that does not prune trains in full a run that another
+    ///     experiment pruned (it has no result to share).
+    /// - Returns: the statuses.
+    package static func claimable(retryFailed: Bool, pruned: Bool = false) -> [RunStatus] {
+        (retryFailed ? [.pending, .interrupted, .failed, .diverged] : [.pending, .interrupted])
+            + (pruned ? [.pruned] : [])
     }
 
     /// Atomically takes runs for this process, in one transaction: each `pending` or `interrupted`
-    /// one (or, with `retryFailed`, `failed` or `diverged`) becomes `running`, owned by this pid and
-    /// host.
+    /// one (or, with `retryFailed`, `failed` or `diverged`; with `pruned`, `pruned`) becomes
+    /// `running`, owned by this pid and host.
     ///
     /// - Returns: the ids this process now holds (not those another process holds or that finished).
-    public func claim(_ runIDs: [String], retryFailed: Bool) throws(StoreError) -> Set<String> {
+    public func claim(_ runIDs: [String], retryFailed: Bool, pruned: Bool = false) throws(StoreError) -> Set<String> {
         guard !runIDs.isEmpty else { return [] }
-        let statuses = Self.claimable(retryFailed: retryFailed).map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        let statuses = Self.claimable(retryFailed: retryFailed, pruned: pruned).map { "'\($0.rawValue)'" }.joined(
+            separator: ", ")
         let marks = Array(repeating: "?", count: runIDs.count).joined(separator: ", ")
         let now = Self.timestamp()
         let host = environment.host

@@ -13,6 +13,14 @@ extension ResultStore {
         public var validationLoss: Double?
         /// The iterations it trained.
         public var iterationsRun: Int?
+
+        /// Creates an outcome.
+        public init(status: RunStatus, finalLoss: Double?, validationLoss: Double?, iterationsRun: Int?) {
+            self.status = status
+            self.finalLoss = finalLoss
+            self.validationLoss = validationLoss
+            self.iterationsRun = iterationsRun
+        }
     }
 
     /// The outcome of each of the given runs that the database has.

@@ -57,10 +57,33 @@ extension SearchRunner {
         // no pass below registers them.
         try store.checkRecordedSpec(spec, runIDs: Set(ids))
         try store.register(spec, trials: trials, allRunIDs: Set(ids))
+        return try prune(trials, after: [], pruning: pruning, rungs: rungs, stop: stop, progress: progress)
+    }
+
+    /// Trains `trials` rung by rung, pruning as `pruning` says: a pruned sweep's trials, or one
+    /// round of a tpe search under the median rule.
+    ///
+    /// - Parameters:
+    ///   - trials: the trials to train (registered).
+    ///   - earlier: trials before them (a tpe search's earlier rounds, finished): the median rule
+    ///     compares with their recorded metrics too, as with any earlier trial.
+    ///   - pruning: the rule.
+    ///   - rungs: the rungs.
+    ///   - stop: set by SIGINT.
+    ///   - progress: as for ``SweepRunner/run(stop:progress:)``.
+    /// - Returns: the counts; `trials` counts `earlier` too, and `alreadyDone` them.
+    /// - Throws: as ``SweepRunner/run(stop:progress:)``.
+    func prune(
+        _ trials: [PlannedTrial], after earlier: [PlannedTrial], pruning: PruningSettings, rungs: [Int],
+        stop: StopFlag, progress: (Int) -> ProgressReporter?
+    ) throws -> SweepRunner.Outcome {
+        let ids = trials.map(\.runID)
+        let iterations = trials.first?.config.iterations ?? 0
+        let planned = earlier + trials
         var total = SweepRunner.Outcome()
-        total.trials = trials.count
+        total.trials = planned.count
         let initial = try store.statuses(of: ids)
-        total.alreadyDone = ids.filter { Self.isFinal(initial[$0]) }.count
+        total.alreadyDone = earlier.count + ids.filter { Self.isFinal(initial[$0]) }.count
         let folder = store.url.deletingLastPathComponent()
         // Each group decides at its own rungs over its own cohort: one group for successive
         // halving and the median rule, Hyperband's brackets for hyperband.
@@ -70,7 +93,7 @@ extension SearchRunner {
             // 1. Every trial of the deciding cohorts reaches the rung (or an end of its own).
             guard
                 try trainCohort(
-                    deciding.flatMap { groups[$0].cohort }, to: rung, trials: trials, pruning: pruning,
+                    deciding.flatMap { groups[$0].cohort }, to: rung, trials: planned, pruning: pruning,
                     folder: folder, total: &total, stop: stop, progress: progress)
             else { return total }
             // 2. The decisions of each cohort, in trial order, over the trials that reported a metric
@@ -78,13 +101,13 @@ extension SearchRunner {
             // no record there; those pruned there by an earlier invocation did, and count again.
             for index in deciding {
                 groups[index].cohort = try decide(
-                    groups[index].cohort, at: rung, pruning: pruning, label: groups[index].label, folder: folder,
-                    total: &total)
+                    groups[index].cohort, at: rung, after: earlier, pruning: pruning, label: groups[index].label,
+                    folder: folder, total: &total)
             }
         }
         // 3. The survivors train to the end, from their last rung.
         _ = try trainCohort(
-            groups.flatMap(\.cohort), to: nil, trials: trials, pruning: pruning, folder: folder, total: &total,
+            groups.flatMap(\.cohort), to: nil, trials: planned, pruning: pruning, folder: folder, total: &total,
             stop: stop, progress: progress)
         return total
     }
@@ -121,21 +144,23 @@ extension SearchRunner {
 
     /// Takes one cohort's decisions at a rung and records them.
     ///
+    /// Trials `earlier` than the cohort (the median rule only) that reached the rung are the
+    /// first of the trials the rule compares with; their own decisions stand.
+    ///
     /// - Returns: the trials that go on, in trial order.
     private func decide(
-        _ cohort: [PlannedTrial], at rung: Int, pruning: PruningSettings, label: String, folder: URL,
-        total: inout SweepRunner.Outcome
+        _ cohort: [PlannedTrial], at rung: Int, after earlier: [PlannedTrial], pruning: PruningSettings,
+        label: String, folder: URL, total: inout SweepRunner.Outcome
     ) throws -> [PlannedTrial] {
-        let records = try store.rungs(of: cohort.map(\.runID))
-        let reporting = cohort.filter { trial in
-            records[trial.runID]?.contains { $0.iteration == rung } == true
+        let records = try store.rungs(of: (earlier + cohort).map(\.runID))
+        func metric(_ trial: PlannedTrial) -> Double? {
+            guard let record = records[trial.runID]?.first(where: { $0.iteration == rung }) else { return nil }
+            return record.metric ?? .nan
         }
-        let metrics = reporting.map { trial in
-            records[trial.runID]?.first { $0.iteration == rung }?.metric ?? .nan
-        }
-        let decisions =
-            pruning.method == .median
-            ? Rungs.median(metrics) : Rungs.successiveHalving(metrics, reduction: pruning.reduction)
+        let before = earlier.compactMap(metric)
+        let reporting = cohort.filter { metric($0) != nil }
+        let metrics = reporting.map { metric($0) ?? .nan }
+        let decisions = Array(pruning.decisions(before + metrics).dropFirst(before.count))
         var reasons: [String: String] = [:]
         let name = pruning.metric?.rawValue ?? "loss"
         for (index, trial) in reporting.enumerated() where !decisions[index] {
@@ -147,11 +172,11 @@ extension SearchRunner {
                     + "\(Rungs.survivors(cohort: reporting.count, reduction: pruning.reduction)) of \(reporting.count)"
                     + label
         }
-        let before = try store.statuses(of: reporting.map(\.runID))
+        let statuses = try store.statuses(of: reporting.map(\.runID))
         try store.recordRungDecisions(
             zip(reporting, decisions).map { ($0.runID, $1) }, iteration: rung, reasons: reasons)
         let after = try store.statuses(of: reporting.map(\.runID))
-        for trial in reporting where before[trial.runID] != .pruned && after[trial.runID] == .pruned {
+        for trial in reporting where statuses[trial.runID] != .pruned && after[trial.runID] == .pruned {
             total.counts[.pruned, default: 0] += 1
             CheckpointFiles.removeSnapshots(runID: trial.runID, folder: folder)
         }
@@ -206,6 +231,7 @@ extension SearchRunner {
             }
             var options = self.options
             options.only = Set(pending.map(\.runID))
+            options.trainsPruned = false
             options.pauses =
                 rung.map { rung in Dictionary(uniqueKeysWithValues: pending.map { ($0.runID, rung) }) } ?? [:]
             options.snapshotEvery = pruning.minIterations

@@ -41,11 +41,14 @@ public struct SearchRunner: Sendable {
     ///
     /// - Throws: ``SpecError`` naming the spec and what to do instead.
     public static func refuseUnsupported(_ specs: [ExperimentSpec], shard: Shard?) throws(SpecError) {
-        if let spec = specs.first(where: { $0.pruning != nil && $0.search?.method == .tpe }) {
+        if let spec = specs.first(where: {
+            $0.search?.method == .tpe && $0.pruning.map { $0.method != .median } == true
+        }), let method = spec.pruning?.method {
             throw SpecError(
-                .badSweep, file: spec.file, keyPath: "pruning",
-                "is set on a tpe search, which this build does not prune yet; prune a grid or random sweep, or "
-                    + "remove pruning.")
+                .badSweep, file: spec.file, keyPath: "pruning.method",
+                "is \"\(method.rawValue)\" on a tpe search, whose trials come round by round, while \(method.rawValue) "
+                    + "compares a fixed cohort at each rung; use \"median\" (it compares each trial with the earlier "
+                    + "ones), or prune a grid or random sweep.")
         }
         guard shard != nil, let spec = specs.first(where: \.isAdaptive) else { return }
         let what = spec.search?.method == .tpe ? "a tpe search" : "a pruned sweep"
@@ -68,6 +71,34 @@ public struct SearchRunner: Sendable {
         }
     }
 
+    /// The trials of one round of a tpe search: round 0's are the startup trials; a later round's
+    /// are what `sampler` suggests from the outcomes of the trials of the rounds before, in trial order.
+    ///
+    /// - Parameters:
+    ///   - spec: the experiment (a tpe search).
+    ///   - round: from 0.
+    ///   - trials: the trials of rounds `0..<round`, in trial order.
+    ///   - outcomes: their outcomes, by run id (``ResultStore/searchOutcomes(of:)``, or what
+    ///     ``Verifier`` reproduced).
+    ///   - sampler: the spec's sampler.
+    /// - Returns: the round's trials, as the spec resolves them (`model.init` not yet resolved).
+    /// - Throws: ``SpecError`` when a suggestion makes an invalid config.
+    package static func suggestions(
+        _ spec: ExperimentSpec, round: Int, after trials: [PlannedTrial], outcomes: [String: ResultStore.SearchOutcome],
+        sampler: TPESampler
+    ) throws(SpecError) -> [PlannedTrial] {
+        guard let search = spec.search else { return [] }
+        if round == 0 { return try spec.trials() }
+        let range = search.roundRange(round)
+        let history = observations(trials, outcomes: outcomes, dimensions: spec.searchDimensions)
+        let points = sampler.suggest(history: history, count: range.count, seed: UInt64(search.seed))
+        var suggested: [PlannedTrial] = []
+        for (offset, values) in points.enumerated() {
+            suggested.append(try spec.searchTrial(index: range.lowerBound + offset, values: values))
+        }
+        return suggested
+    }
+
     /// Runs the search to its last trial, or until `stop` is set.
     ///
     /// - Parameters:
@@ -77,7 +108,7 @@ public struct SearchRunner: Sendable {
     /// - Throws: as ``SweepRunner/run(stop:progress:)``.
     public func run(stop: StopFlag, progress: (Int) -> ProgressReporter?) throws -> SweepRunner.Outcome {
         try Self.refuseUnsupported([spec], shard: options.shard)
-        if let pruning = spec.pruning {
+        if let pruning = spec.pruning, spec.search?.method != .tpe {
             return try runPruned(pruning, stop: stop, progress: progress)
         }
         guard let search = spec.search, search.method == .tpe else {
@@ -93,17 +124,11 @@ public struct SearchRunner: Sendable {
         var total = SweepRunner.Outcome()
         var round = 0
         while !search.roundRange(round).isEmpty {
-            let range = search.roundRange(round)
-            if round == 0 {
-                trials = try spec.trials()
-            } else {
-                let outcomes = try store.searchOutcomes(of: trials.map(\.runID))
-                let history = Self.observations(trials, outcomes: outcomes, dimensions: spec.searchDimensions)
-                let points = sampler.suggest(history: history, count: range.count, seed: UInt64(search.seed))
-                for (offset, values) in points.enumerated() {
-                    trials.append(try spec.searchTrial(index: range.lowerBound + offset, values: values))
-                }
-            }
+            let outcomes = round == 0 ? [:] : try store.searchOutcomes(of: trials.map(\.runID))
+            let suggested = try Self.suggestions(
+                spec, round: round, after: trials, outcomes: outcomes, sampler: sampler)
+            let suggestedCount = suggested.count
+            trials += suggested
             let runner = SweepRunner(
                 specs: [spec], store: store, options: options, registry: registry, planned: [(spec, trials)])
             // model.init gives the runs their ids: the results are looked up under those.
@@ -122,13 +147,33 @@ public struct SearchRunner: Sendable {
                 round += 1
                 continue
             }
-            var outcome = try runner.run(stop: stop, progress: progress)
-            // Runs another process holds: wait for them (the round must be whole), training any
-            // that it gives back.
-            while outcome.storageFailure == nil, !stop.isSet, try !isWhole(canonical) {
-                Thread.sleep(forTimeInterval: pollInterval)
-                let next = try runner.run(stop: stop, progress: { _ in nil })
-                outcome.add(next, alreadyCounted: outcome.trials)
+            var outcome: SweepRunner.Outcome
+            if let pruning = spec.pruning {
+                // The median rule, rung by rung over the round, comparing with every earlier trial.
+                try store.register(spec, trials: canonical)
+                // A suggestion that repeats an earlier trial is that run: not trained again.
+                var seen = Set<String>()
+                let earlier = canonical.prefix(trials.count - suggestedCount).filter { seen.insert($0.runID).inserted }
+                let fresh = canonical.dropFirst(trials.count - suggestedCount).filter { seen.insert($0.runID).inserted }
+                let rungs = Rungs.rungs(
+                    minIterations: pruning.minIterations, reduction: pruning.reduction,
+                    iterations: fresh.first?.config.iterations ?? 0)
+                outcome = try prune(
+                    fresh, after: earlier, pruning: pruning, rungs: rungs, stop: stop, progress: progress)
+                if outcome.storageFailure == nil, !stop.isSet, try !isWhole(canonical) {
+                    // Could not be paused at a rung (prune said so in its errors): no next round.
+                    total.add(outcome, alreadyCounted: previous)
+                    break
+                }
+            } else {
+                outcome = try runner.run(stop: stop, progress: progress)
+                // Runs another process holds: wait for them (the round must be whole), training any
+                // that it gives back.
+                while outcome.storageFailure == nil, !stop.isSet, try !isWhole(canonical) {
+                    Thread.sleep(forTimeInterval: pollInterval)
+                    let next = try runner.run(stop: stop, progress: { _ in nil })
+                    outcome.add(next, alreadyCounted: outcome.trials)
+                }
             }
             total.add(outcome, alreadyCounted: previous)
             if outcome.storageFailure != nil || stop.isSet || outcome.interrupted { break }

@@ -85,6 +85,16 @@ public struct PruningSettings: Sendable, Equatable {
     /// The default reduction.
     public static let defaultReduction = 3
 
+    /// The rule's decisions at one rung: whether each trial of the cohort continues.
+    ///
+    /// - Parameter metrics: the metrics at the rung of the trials that reached it, in trial order
+    ///   (NaN for one that is not finite).
+    /// - Returns: ``Rungs/median(_:)`` for the median rule, else ``Rungs/successiveHalving(_:reduction:)``
+    ///   (a Hyperband bracket halves as successive halving does).
+    public func decisions(_ metrics: [Double]) -> [Bool] {
+        method == .median ? Rungs.median(metrics) : Rungs.successiveHalving(metrics, reduction: reduction)
+    }
+
     /// The section as a tree, for the experiment's identity.
     public var tree: ConfigValue {
         var fields: [String: ConfigValue] = [
