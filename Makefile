@@ -7,6 +7,8 @@
 #   make bench         release build; print the benchmark figures and write results/bench.json (with
 #                      PyTorch's minibatch figures too when .build/torch-venv or python3 has torch)
 #   make bench-torch   install PyTorch (CPU) into .build/torch-venv if missing, then make bench
+#   make optuna-figure install Optuna into .build/optuna-venv if missing, then compare its TPE with
+#                      the runner's on the seed problem (scripts/optuna_figure.py, about 2 minutes)
 #   make lint          swift format lint --strict over Package.swift, Sources and Tests
 #   make format        swift format in place
 #   make clean         remove the build folders and everything under results/ but .gitkeep
@@ -31,7 +33,7 @@ SPEC ?= experiments/seed-sweep.json
 EXPERIMENT ?= $(shell sed -n 's/.*"name": *"\([^"]*\)".*/\1/p' $(SPEC) | head -n 1)
 APT_PACKAGES := libsqlite3-dev zlib1g-dev sqlite3
 
-.PHONY: run report-png test bench bench-torch lint format clean deps verify-build slurm-up slurm-down slurm-test release
+.PHONY: run report-png test bench bench-torch optuna-figure lint format clean deps verify-build slurm-up slurm-down slurm-test release
 
 deps:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -77,6 +79,12 @@ bench-torch:
 	@$(TORCH_VENV)/bin/python -c 'import torch' 2>/dev/null || { \
 		python3 -m venv $(TORCH_VENV) && $(TORCH_VENV)/bin/pip install --quiet torch numpy $(TORCH_PIP_ARGS); }
 	$(MAKE) bench
+
+OPTUNA_VENV := .build/optuna-venv
+optuna-figure: release
+	@$(OPTUNA_VENV)/bin/python -c 'import optuna' 2>/dev/null || { \
+		python3 -m venv $(OPTUNA_VENV) && $(OPTUNA_VENV)/bin/pip install --quiet optuna; }
+	$(OPTUNA_VENV)/bin/python scripts/optuna_figure.py $(RUNNER_RELEASE) .build/optuna-figure
 
 lint:
 	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests

@@ -52,6 +52,9 @@ public enum TrainOutput {
         let scored = targets.indices.filter { result.trainingSet?.mask[$0] == true }
         var fields: [String: ConfigValue] = [
             "losses": .array(result.losses.map { $0.isFinite ? .number($0) : .null }),
+            // The loss of the trained parameters (what a sweep records as final_loss): the
+            // objective for an outside optimizer such as Optuna.
+            "finalLoss": result.finalLoss.map { .number($0) } ?? .null,
             "predictions": .array(scored.map { .number(result.predictions[$0]) }),
             "targets": .array(scored.map { .number(targets[$0]) }),
             "seconds": .number(seconds),

@@ -59,6 +59,11 @@ import Testing
             #expect((object["targets"] as? [Double]) == [0.2, -0.1])
             #expect((object["predictions"] as? [Double])?.count == 2)
             #expect(object["seconds"] is Double)
+            // The final loss is h0-squared's sum over the trained network's predictions.
+            let predictions = try #require(object["predictions"] as? [Double])
+            let final = zip(predictions, [0.2, -0.1]).map { ($0 - $1) * ($0 - $1) }.reduce(0, +)
+            let recorded = try #require(object["finalLoss"] as? Double)
+            #expect(abs(recorded - final) <= 1e-15 * max(1, final), "\(recorded) vs \(final)")
             let loaded = try RunnerCLI.run(
                 ["train", "--init", "init.json", "--iterations", "5", "--json"], in: directory)
             let again = try #require(try JSONSerialization.jsonObject(with: Data(loaded.stdout.utf8)) as? [String: Any])

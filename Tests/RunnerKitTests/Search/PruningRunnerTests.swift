@@ -110,10 +110,12 @@ import Testing
     }
 
     @Test(arguments: ["successive-halving", "median"])
-    func theDecisionsAreTheSameAtOneAndTwoJobs(method: String) throws {
+    func theDecisionsAreTheSameAtOneTwoAndEightJobs(method: String) throws {
         let one = try withTemporaryDirectory { try Self.history(Self.run(Self.spec(method), in: $0, jobs: 1).1) }
         let two = try withTemporaryDirectory { try Self.history(Self.run(Self.spec(method), in: $0, jobs: 2).1) }
+        let eight = try withTemporaryDirectory { try Self.history(Self.run(Self.spec(method), in: $0, jobs: 8).1) }
         #expect(one == two)
+        #expect(one == eight)
         #expect(one.count > 9)
     }
 

@@ -65,12 +65,14 @@ final class StopAfter: Sendable {
         return (outcome, try history(store))
     }
 
-    @Test func theHistoryIsTheSameAtOneAndTwoJobs() throws {
+    @Test func theHistoryIsTheSameAtOneTwoAndEightJobs() throws {
         let one = try withTemporaryDirectory { try Self.search(in: $0, jobs: 1) }
         let two = try withTemporaryDirectory { try Self.search(in: $0, jobs: 2) }
+        let eight = try withTemporaryDirectory { try Self.search(in: $0, jobs: 8) }
         #expect(one.1.count == 11)
         #expect(one.1.allSatisfy { $0.contains(" completed ") })
         #expect(one.1 == two.1)
+        #expect(one.1 == eight.1)
         #expect(one.0.counts == [.completed: 11])
         #expect(one.0.trials == 11)
         // Rounds after the first are TPE's: not the random search's draws.

@@ -125,7 +125,7 @@ import Testing
         }
     }
 
-    @Test func aTPESearchPrunedByTheMedianRuleIsTheSameAtOneAndTwoJobsAndVerifies() throws {
+    @Test func aTPESearchPrunedByTheMedianRuleIsTheSameAtOneTwoAndEightJobsAndVerifies() throws {
         func history(jobs: Int) throws -> ([String], SweepRunner.Outcome) {
             try withTemporaryDirectory { directory in
                 let (outcome, store) = try PruningRunnerTests.run(Self.medianTPE, in: directory, jobs: jobs)
@@ -143,7 +143,9 @@ import Testing
         }
         let (one, outcome) = try history(jobs: 1)
         let (two, _) = try history(jobs: 2)
+        let (eight, _) = try history(jobs: 8)
         #expect(one == two)
+        #expect(one == eight)
         #expect(outcome.trials == 14)
         // The median rule pruned some trials (none of the first five: it compares with five earlier
         // ones at least) and let others finish.
