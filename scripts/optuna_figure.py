@@ -95,12 +95,14 @@ for seed in SEEDS:
 print(f"median best final loss: runner tpe {statistics.median(ours):.3e}, "
       f"optuna tpe {statistics.median(theirs):.3e}")
 
-# Reproducibility with two workers.
-a = optuna_study(0, jobs=2)[1]
-b = optuna_study(0, jobs=2)[1]
-same = sum(1 for x, y in zip(a, b) if x[1:] == y[1:])
-print(f"optuna, seed 0, n_jobs=2, twice: {same} of {TRIALS} trials suggested the same "
-      f"(first difference at trial {next((x[0] for x, y in zip(a, b) if x[1:] != y[1:]), None)})")
+# Reproducibility: one worker, then two.
+for jobs in (1, 2):
+    a = optuna_study(0, jobs=jobs)[1]
+    b = optuna_study(0, jobs=jobs)[1]
+    same = sum(1 for x, y in zip(a, b) if x[1:] == y[1:])
+    first = next((x[0] for x, y in zip(a, b) if x[1:] != y[1:]), None)
+    print(f"optuna, seed 0, n_jobs={jobs}, twice: {same} of {TRIALS} trials the same (params and value)"
+          + (f", first difference at trial {first}" if first is not None else ""))
 one = runner_search(0, jobs=1, name="repro")
 two = runner_search(0, jobs=2, name="repro")
 print(f"runner, seed 0, --jobs 1 and --jobs 2: {sum(1 for x, y in zip(one, two) if x == y)} of {TRIALS} "
