@@ -21,6 +21,13 @@ struct Report: ParsableCommand {
             not and parentheses, e.g. --where "hiddenSize >= 100 and learningRate < 0.5". \
             Values are numbers or quoted strings; they are bound as SQL parameters, never pasted \
             into SQL.
+
+            For a tpe search or a pruned sweep (or any experiment with --best-so-far), the best \
+            objective so far against trial number follows: the validation loss where a run has \
+            one, else its final loss, lowest over the trials up to each, in trial order; at trials \
+            1, 2, 5, 10, 20, ..., at each trial that improved it and at the last. Pruned, failed and \
+            diverged trials have no objective and never improve it. --format json lists every \
+            trial; csv leaves it out.
             """
     )
 
@@ -34,6 +41,10 @@ struct Report: ParsableCommand {
     var sort: String?
     @Option(help: "Show only the first K groups.") var top: Int?
     @Option(help: "table, markdown, csv or json.") var format = TableFormat.table
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Add the best objective so far against trial number (default: for tpe searches and pruned sweeps).")
+    var bestSoFar: Bool?
     @Option(help: "Write one self-contained HTML page with the tables and the plots to this file instead.")
     var html: String?
 
@@ -48,7 +59,7 @@ struct Report: ParsableCommand {
             }
             return names
         }
-        let options = ReportOptions(groupBy: groupColumns, filter: filter, sort: sort, top: top)
+        let options = ReportOptions(groupBy: groupColumns, filter: filter, sort: sort, top: top, bestSoFar: bestSoFar)
         do {
             let query = try database.reportQuery()
             guard let records = try database.experiments(experiments, in: query) else { return }
@@ -57,7 +68,9 @@ struct Report: ParsableCommand {
             if let html {
                 var plots: [ExperimentPlots] = []
                 for record in records {
-                    plots.append(try query.plots(record, options: PlotOptions(groupBy: groupColumns, filter: filter)))
+                    plots.append(
+                        try query.plots(
+                            record, options: PlotOptions(groupBy: groupColumns, filter: filter, bestSoFar: bestSoFar)))
                 }
                 let page = ReportHTMLOutput.page(reports, plots: plots, database: database.path).html()
                 do {

@@ -97,8 +97,7 @@ public struct HeatmapChart: Sendable {
         let height = (top + max(gridHeight + xLabelDepth + 36, barHeight + 20)).rounded(.up)
 
         var out = SVG.header(width: width, height: height, title: title)
-        out += SVG.text(
-            title, x: width / 2, y: 26, anchor: "middle", attributes: "font-size=\"16\" font-weight=\"bold\"")
+        out += SVG.chartTitle(title, x: width / 2)
 
         // Cells.
         let showValues = cellWidth >= 44 && cellHeight >= 16

@@ -108,13 +108,7 @@ public struct LossCurveChart: Sendable {
                 highest = max(highest, envelope.maximum[bin])
             }
         }
-        var lowDecade = lowest.isFinite ? Int(log10(lowest).rounded(.down)) : -3
-        var highDecade = highest.isFinite ? Int(log10(highest).rounded(.up)) : 0
-        if highDecade <= lowDecade { highDecade = lowDecade + 1 }
-        let decadeStep = max(1, (highDecade - lowDecade + 7) / 8)
-        // Align the ends to the label step so that both ends get a label.
-        lowDecade = Int((Double(lowDecade) / Double(decadeStep)).rounded(.down)) * decadeStep
-        highDecade = Int((Double(highDecade) / Double(decadeStep)).rounded(.up)) * decadeStep
+        let axis = SVG.DecadeAxis(lowest: lowest, highest: highest)
 
         // Layout.
         let fontSize = 12.0
@@ -128,39 +122,18 @@ public struct LossCurveChart: Sendable {
         let plotHeight = max(bottom - top, 10)
         let xMax = Double(max(iterationCount - 1, 1))
         func x(_ iteration: Double) -> Double { left + iteration / xMax * plotWidth }
-        let logLow = Double(lowDecade)
-        let logSpan = Double(highDecade - lowDecade)
-        func y(_ value: Double) -> Double { bottom - (log10(value) - logLow) / logSpan * plotHeight }
+        func y(_ value: Double) -> Double { bottom - axis.fraction(value) * plotHeight }
         func binIteration(_ bin: Int) -> Double {
             binCount < iterationCount
                 ? (Double(bin) + 0.5) * Double(iterationCount) / Double(binCount) - 0.5 : Double(bin)
         }
 
         var out = SVG.header(width: width, height: height, title: title)
-        out += SVG.text(
-            title, x: left + plotWidth / 2, y: 26, anchor: "middle", attributes: "font-size=\"16\" font-weight=\"bold\""
-        )
+        out += SVG.chartTitle(title, x: left + plotWidth / 2)
 
         // Grid and ticks.
         out += "<g class=\"axes\" font-size=\"11\" fill=\"#333333\">\n"
-        for exponent in stride(from: lowDecade, through: highDecade, by: 1) {
-            let position = y(pow(10, Double(exponent)))
-            let isMajor = (exponent - lowDecade) % decadeStep == 0
-            if isMajor {
-                out += SVG.line(x1: left, y1: position, x2: right, y2: position, stroke: "#e3e3e3")
-                out += SVG.line(x1: left - 5, y1: position, x2: left, y2: position, stroke: "#333333")
-                out += SVG.text(SVG.decadeLabel(exponent), x: left - 8, y: position + 4, anchor: "end")
-            } else {
-                out += SVG.line(x1: left - 3, y1: position, x2: left, y2: position, stroke: "#333333")
-            }
-            // Minor ticks at 2..9 x 10^k when the decades are few enough to tell them apart.
-            if decadeStep == 1, highDecade - lowDecade <= 6, exponent < highDecade {
-                for multiple in 2...9 {
-                    let minor = y(Double(multiple) * pow(10, Double(exponent)))
-                    out += SVG.line(x1: left - 3, y1: minor, x2: left, y2: minor, stroke: "#777777")
-                }
-            }
-        }
+        out += axis.verticalTicks(left: left, right: right, y: y)
         let spacing = Double(max(pointSpacing, 1))
         // Point k is at iteration (k + 1) · spacing when the spacing is not 1.
         let xTicks =
@@ -169,21 +142,13 @@ public struct LossCurveChart: Sendable {
             : SVG.niceTicks(low: 0, high: xMax, target: 8, minimumStep: 1).ticks
         for tick in xTicks {
             let position = pointSpacing > 1 ? x(tick / spacing - 1) : x(tick)
-            out += SVG.line(x1: position, y1: top, x2: position, y2: bottom, stroke: "#eeeeee")
-            out += SVG.line(x1: position, y1: bottom, x2: position, y2: bottom + 5, stroke: "#333333")
-            out += SVG.text(String(Int(tick)), x: position, y: bottom + 18, anchor: "middle")
+            out += SVG.xTick(String(Int(tick)), x: position, top: top, bottom: bottom)
         }
-        out += "<rect x=\"\(SVG.number(left))\" y=\"\(SVG.number(top))\" width=\"\(SVG.number(plotWidth))\" "
-        out += "height=\"\(SVG.number(plotHeight))\" fill=\"none\" stroke=\"#333333\"/>\n"
+        out += SVG.frame(left: left, top: top, width: plotWidth, height: plotHeight)
         out += "</g>\n"
-        out += SVG.text(
-            xAxisTitle, x: left + plotWidth / 2, y: height - 14, anchor: "middle", attributes: "font-size=\"13\"")
-        let yTitleX = 18.0
-        let yTitleY = top + plotHeight / 2
-        out += SVG.text(
-            yAxisTitle + " (log scale)", x: yTitleX, y: yTitleY, anchor: "middle",
-            attributes: "font-size=\"13\" transform=\"rotate(-90 \(SVG.number(yTitleX)) \(SVG.number(yTitleY)))\""
-        )
+        out += SVG.axisTitles(
+            x: xAxisTitle, y: yAxisTitle + " (log scale)", left: left, top: top, plotWidth: plotWidth,
+            plotHeight: plotHeight, height: height)
 
         // Data: all bands first, then the means on top.
         out += "<g class=\"data\">\n"

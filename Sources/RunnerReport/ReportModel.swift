@@ -15,6 +15,9 @@ public struct ReportOptions: Sendable {
     public var sort: String?
     /// Keep only the first this many groups.
     public var top: Int?
+    /// Whether to add the best objective so far against trial number (``BestSoFar``); nil adds it
+    /// for adaptive searches only (``ReportQuery/isAdaptive(_:)``).
+    public var bestSoFar: Bool?
 
     /// Creates options.
     ///
@@ -23,11 +26,15 @@ public struct ReportOptions: Sendable {
     ///   - filter: A `--where` expression.
     ///   - sort: `COLUMN`, `COLUMN:asc` or `COLUMN:desc`.
     ///   - top: The most groups to keep.
-    public init(groupBy: [String]? = nil, filter: String? = nil, sort: String? = nil, top: Int? = nil) {
+    ///   - bestSoFar: Whether to add the best-so-far; nil for adaptive searches only.
+    public init(
+        groupBy: [String]? = nil, filter: String? = nil, sort: String? = nil, top: Int? = nil, bestSoFar: Bool? = nil
+    ) {
         self.groupBy = groupBy
         self.filter = filter
         self.sort = sort
         self.top = top
+        self.bestSoFar = bestSoFar
     }
 }
 
@@ -129,6 +136,9 @@ public struct ExperimentReport: Sendable {
     /// Whether every matching run is a character-level language model (task `text`), whose
     /// losses in nats the report also gives in bits per character.
     public var bitsPerCharacter = false
+    /// The best objective so far against trial number of the matching runs, when the report
+    /// shows it (``ReportOptions/bestSoFar``).
+    public var bestSoFar: BestSoFar?
 
     /// The runs that match the filter.
     public var matchedRuns: Int { statusCounts.values.reduce(0, +) }

@@ -12,6 +12,9 @@ public struct PlotOptions: Sendable {
     /// The heatmap's row and column names; nil for hidden size × learning rate when both are
     /// swept, else the first two swept paths other than `seed`.
     public var heatmapAxes: [String]?
+    /// Whether to draw the best objective so far against trial number; nil draws it for adaptive
+    /// searches only (``ReportQuery/isAdaptive(_:)``).
+    public var bestSoFar: Bool?
 
     /// Creates options.
     ///
@@ -19,15 +22,20 @@ public struct PlotOptions: Sendable {
     ///   - groupBy: The columns to group by.
     ///   - filter: A `--where` expression.
     ///   - heatmapAxes: Two column names: rows, then columns.
-    public init(groupBy: [String]? = nil, filter: String? = nil, heatmapAxes: [String]? = nil) {
+    ///   - bestSoFar: Whether to draw the best-so-far; nil for adaptive searches only.
+    public init(
+        groupBy: [String]? = nil, filter: String? = nil, heatmapAxes: [String]? = nil, bestSoFar: Bool? = nil
+    ) {
         self.groupBy = groupBy
         self.filter = filter
         self.heatmapAxes = heatmapAxes
+        self.bestSoFar = bestSoFar
     }
 }
 
 /// The charts of one experiment: loss curves (one chart, or one per facet when the groups are
-/// many) and a heatmap of the final loss over two parameters.
+/// many), a heatmap of the final loss over two parameters and, for adaptive searches or when
+/// asked, the best objective so far against trial number.
 public struct ExperimentPlots: Sendable {
     /// One loss-curve chart and what it holds.
     public struct CurveFigure: Sendable {
@@ -49,6 +57,10 @@ public struct ExperimentPlots: Sendable {
     public var heatmap: HeatmapChart?
     /// What the heatmap's cells hold, or why there is none.
     public var heatmapNote: String
+    /// The best-so-far chart, or nil when it is not drawn.
+    public var bestSoFar: BestSoFarChart?
+    /// What the best-so-far chart shows, or why there is none; nil when it was not asked for.
+    public var bestSoFarNote: String?
 
     /// The most groups a loss-curve chart gets before the groups are split over several charts.
     public static let groupsPerChart = 8
@@ -97,6 +109,7 @@ public struct ExperimentPlots: Sendable {
             files.append((name, figure.chart.svg()))
         }
         if let heatmap { files.append((fileName("heatmap"), heatmap.svg())) }
+        if let bestSoFar { files.append((fileName("best-so-far"), bestSoFar.svg())) }
         return files
     }
 
@@ -240,8 +253,32 @@ extension ReportQuery {
                 "No heatmap: the experiment sweeps fewer than two parameters besides the seed; "
                 + "choose two columns with --heatmap ROWS,COLUMNS."
         }
-        return ExperimentPlots(
+        var plots = ExperimentPlots(
             experiment: experiment, curves: figures, curveNote: curveNote, heatmap: heatmap, heatmapNote: heatmapNote)
+        if Self.showsBestSoFar(experiment, option: options.bestSoFar) {
+            let (chart, note) = Self.bestSoFarChart(experiment, try bestSoFar(experiment, filter: filter))
+            plots.bestSoFar = chart
+            plots.bestSoFarNote = note
+        }
+        return plots
+    }
+
+    /// The best-so-far chart of an experiment and its caption, or no chart and why.
+    static func bestSoFarChart(_ experiment: ExperimentRecord, _ bestSoFar: BestSoFar) -> (BestSoFarChart?, String) {
+        guard !bestSoFar.points.isEmpty else { return (nil, "No best-so-far chart: no run matches.") }
+        var note =
+            "Per trial, in trial order: the lowest \(bestSoFar.objectiveWords) of the trials up to it (line) and the "
+            + "trial's own (dots; orange where it set a new best)"
+        let without = bestSoFar.withoutObjective
+        if !without.isEmpty {
+            let counts = without.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.value) \($0.key.rawValue)" }
+            note +=
+                "; \(counts.joined(separator: ", ")) trial\(without.values.reduce(0, +) == 1 ? " has" : "s have") "
+                + "no objective (grey ticks) and never improve it"
+        }
+        let chart = BestSoFarChart(
+            title: "\(experiment.name): best \(bestSoFar.objectiveWords) so far", bestSoFar: bestSoFar)
+        return (chart, note + ".")
     }
 
     /// The heatmap's row and column columns, or nil when there are not two to choose.

@@ -330,6 +330,9 @@ public struct ReportQuery: Sendable {
             }
         }
         let total = filter == nil ? rows.count : try runCount(experiment: experiment.name)
+        let sequence =
+            try Self.showsBestSoFar(experiment, option: options.bestSoFar)
+            ? bestSoFar(experiment, filter: filter) : nil
         return ExperimentReport(
             experiment: experiment,
             filter: options.filter,
@@ -349,7 +352,8 @@ public struct ReportQuery: Sendable {
             reachedRuns: reached,
             metric: metric,
             bitsPerCharacter: metric == .validationLoss && !rows.isEmpty
-                && rows.allSatisfy { $0.task == Self.languageModelTask }
+                && rows.allSatisfy { $0.task == Self.languageModelTask },
+            bestSoFar: sequence
         )
     }
 

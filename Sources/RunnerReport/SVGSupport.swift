@@ -142,6 +142,167 @@ package enum SVG {
         return exponent == 0 ? mantissa : mantissa + "e" + String(exponent)
     }
 
+    /// A tick label for a linear axis whose ticks are `step` apart: enough significant digits to
+    /// tell neighbouring ticks apart, in `%g` form with a short exponent (`0.185`, `1.25e-7`, `40`).
+    ///
+    /// - Parameters:
+    ///   - value: The tick's value.
+    ///   - step: The distance between ticks, > 0.
+    /// - Returns: The label.
+    package static func tickLabel(_ value: Double, step: Double) -> String {
+        if abs(value) < step * 1e-9 { return "0" }
+        let exponent = Int(log10(abs(value)).rounded(.down))
+        var digits = max(1, exponent - Int(log10(step).rounded(.down)) + 1)
+        // Whole numbers below a million in full, not as `4e1`.
+        if exponent >= 0 && exponent < 6 { digits = max(digits, exponent + 1) }
+        var text = String(format: "%.\(min(digits, 15))g", value)
+        for (long, short) in [("e-0", "e-"), ("e+0", "e"), ("e+", "e")] {
+            text = text.replacingOccurrences(of: long, with: short)
+        }
+        return text
+    }
+
+    // MARK: - Axes
+
+    /// A log10 value axis over whole decades: those of the data (at least one), labelled every
+    /// `decadeStep` decades so that about eight labels fit, both ends aligned to the step.
+    package struct DecadeAxis: Equatable {
+        /// The power of ten at the low end.
+        package var lowDecade: Int
+        /// The power of ten at the high end, > `lowDecade`.
+        package var highDecade: Int
+        /// The decades between two labels.
+        package var decadeStep: Int
+
+        /// The axis that covers `lowest...highest`.
+        ///
+        /// - Parameters:
+        ///   - lowest: The smallest positive value shown; not finite for none (the axis is then
+        ///     1e-3 to 1).
+        ///   - highest: The largest.
+        package init(lowest: Double, highest: Double) {
+            var low = lowest.isFinite ? Int(log10(lowest).rounded(.down)) : -3
+            var high = highest.isFinite ? Int(log10(highest).rounded(.up)) : 0
+            if high <= low { high = low + 1 }
+            let step = max(1, (high - low + 7) / 8)
+            // Align the ends to the label step so that both ends get a label.
+            low = Int((Double(low) / Double(step)).rounded(.down)) * step
+            high = Int((Double(high) / Double(step)).rounded(.up)) * step
+            lowDecade = low
+            highDecade = high
+            decadeStep = step
+        }
+
+        /// Where `value` sits along the axis: 0 at `10^lowDecade`, 1 at `10^highDecade`.
+        ///
+        /// - Parameter value: A positive value.
+        /// - Returns: The fraction.
+        package func fraction(_ value: Double) -> Double {
+            (log10(value) - Double(lowDecade)) / Double(highDecade - lowDecade)
+        }
+
+        /// The ticks of a vertical axis at `left`: a labelled tick and a grid line to `right` at
+        /// every `decadeStep`-th decade, a short tick at the other decades, and minor ticks at 2..9
+        /// times each decade when every decade is labelled and they are at most six.
+        ///
+        /// - Parameters:
+        ///   - left: The axis's x.
+        ///   - right: Where the grid lines end.
+        ///   - y: The y of a value.
+        /// - Returns: The elements.
+        package func verticalTicks(left: Double, right: Double, y: (Double) -> Double) -> String {
+            var out = ""
+            for exponent in stride(from: lowDecade, through: highDecade, by: 1) {
+                let position = y(pow(10, Double(exponent)))
+                if (exponent - lowDecade) % decadeStep == 0 {
+                    out += SVG.yTick(SVG.decadeLabel(exponent), y: position, left: left, right: right)
+                } else {
+                    out += SVG.line(x1: left - 3, y1: position, x2: left, y2: position, stroke: "#333333")
+                }
+                if decadeStep == 1, highDecade - lowDecade <= 6, exponent < highDecade {
+                    for multiple in 2...9 {
+                        let minor = y(Double(multiple) * pow(10, Double(exponent)))
+                        out += SVG.line(x1: left - 3, y1: minor, x2: left, y2: minor, stroke: "#777777")
+                    }
+                }
+            }
+            return out
+        }
+    }
+
+    /// One labelled tick of a vertical axis at `left`, with its grid line to `right`.
+    ///
+    /// - Parameters:
+    ///   - label: The label, right-aligned left of the tick.
+    ///   - y: The tick's y.
+    ///   - left: The axis's x.
+    ///   - right: Where the grid line ends.
+    /// - Returns: The elements.
+    package static func yTick(_ label: String, y: Double, left: Double, right: Double) -> String {
+        line(x1: left, y1: y, x2: right, y2: y, stroke: "#e3e3e3")
+            + line(x1: left - 5, y1: y, x2: left, y2: y, stroke: "#333333")
+            + text(label, x: left - 8, y: y + 4, anchor: "end")
+    }
+
+    /// One labelled tick of a horizontal axis at `bottom`, with its grid line up to `top`.
+    ///
+    /// - Parameters:
+    ///   - label: The label, centred under the tick.
+    ///   - x: The tick's x.
+    ///   - top: Where the grid line ends.
+    ///   - bottom: The axis's y.
+    /// - Returns: The elements.
+    package static func xTick(_ label: String, x: Double, top: Double, bottom: Double) -> String {
+        line(x1: x, y1: top, x2: x, y2: bottom, stroke: "#eeeeee")
+            + line(x1: x, y1: bottom, x2: x, y2: bottom + 5, stroke: "#333333")
+            + text(label, x: x, y: bottom + 18, anchor: "middle")
+    }
+
+    /// The plot area's outline.
+    ///
+    /// - Parameters:
+    ///   - left: Its left edge.
+    ///   - top: Its top edge.
+    ///   - width: Its width.
+    ///   - height: Its height.
+    /// - Returns: The `<rect>`.
+    package static func frame(left: Double, top: Double, width: Double, height: Double) -> String {
+        "<rect x=\"\(number(left))\" y=\"\(number(top))\" width=\"\(number(width))\" "
+            + "height=\"\(number(height))\" fill=\"none\" stroke=\"#333333\"/>\n"
+    }
+
+    /// The chart's title, bold, centred at `x` above the plot.
+    ///
+    /// - Parameters:
+    ///   - title: The title.
+    ///   - x: Its centre.
+    /// - Returns: The `<text>`.
+    package static func chartTitle(_ title: String, x: Double) -> String {
+        text(title, x: x, y: 26, anchor: "middle", attributes: "font-size=\"16\" font-weight=\"bold\"")
+    }
+
+    /// The axis titles: `x` centred under the plot, `y` turned up the left side.
+    ///
+    /// - Parameters:
+    ///   - x: The x axis title.
+    ///   - y: The y axis title.
+    ///   - left: The plot's left edge.
+    ///   - top: The plot's top edge.
+    ///   - plotWidth: The plot's width.
+    ///   - plotHeight: The plot's height.
+    ///   - height: The document's height.
+    /// - Returns: The two `<text>` elements.
+    package static func axisTitles(
+        x: String, y: String, left: Double, top: Double, plotWidth: Double, plotHeight: Double, height: Double
+    ) -> String {
+        let yTitleX = 18.0
+        let yTitleY = top + plotHeight / 2
+        return text(x, x: left + plotWidth / 2, y: height - 14, anchor: "middle", attributes: "font-size=\"13\"")
+            + text(
+                y, x: yTitleX, y: yTitleY, anchor: "middle",
+                attributes: "font-size=\"13\" transform=\"rotate(-90 \(number(yTitleX)) \(number(yTitleY)))\"")
+    }
+
     // MARK: - Colours
 
     /// The Okabe–Ito colour-blind-friendly palette, yellow last because it is faint on white.

@@ -18,6 +18,8 @@ public struct MergeSummary: Sendable, Equatable {
     public var runsUnchanged = 0
     /// Verifications new to the output.
     public var verificationsAdded = 0
+    /// Rung records (`rungs` rows: a pruned sweep's metric and decision at a rung) copied.
+    public var rungsCopied = 0
     /// Checkpoint files copied into the output's `checkpoints/`.
     public var checkpointsCopied = 0
     /// Checkpoint files the output had already, with the same contents.
@@ -48,8 +50,11 @@ extension ResultStore {
     ///   final-loss bits, same curve and checkpoint digests; otherwise the merge stops with a
     ///   ``StoreError`` `conflict` naming the run and both values. Equal rows are kept once.
     ///   Per-path columns the output lacks are added.
-    /// - `experiment_runs` and `curves` follow the runs; `verifications` are added unless an
-    ///   identical row is there.
+    /// - `experiment_runs`, `curves`, `evaluations` and `rungs` follow the runs: a run taken from
+    ///   an input comes with its curve, validation passes and rung records (those the output had
+    ///   for it are replaced); a run the output keeps keeps its own, except that what the output
+    ///   lacks is filled in from an input with the same status and iterations run (and, for a
+    ///   result, the same bits). `verifications` are added unless an identical row is there.
     /// - Checkpoint files of the runs taken are copied into this database's `checkpoints/`,
     ///   each verified (gzip CRC-32, payload SHA-256, the run's recorded digest) and written
     ///   atomically; a file already there with the same payload is kept.
@@ -133,6 +138,8 @@ private struct MergeSnapshot {
     var curves: [String: Row]
     /// Each run's validation passes (schema 3; none before).
     var evaluations: [String: [Row]]
+    /// Each run's rung records, in iteration order (schema 4; none before).
+    var rungs: [String: [Row]]
     var verificationColumns: [String]
     var verifications: [Row]
 
@@ -159,6 +166,16 @@ private struct MergeSnapshot {
                     + EvaluationColumns.iteration.name)
             {
                 evaluations[row[EvaluationColumns.runID], default: []].append(row)
+            }
+        }
+        rungs = [:]
+        if try db.tableExists(StoreSchema.rungsTable) {
+            for row in try Row.fetchAll(
+                db,
+                sql: "SELECT run_id, iteration, metric, decision, cohort FROM \(StoreSchema.rungsTable) "
+                    + "ORDER BY run_id, iteration")
+            {
+                rungs[row["run_id"], default: []].append(row)
             }
         }
         if try db.tableExists("verifications") {
@@ -300,6 +317,7 @@ private struct Merger {
             guard let existing = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]) else {
                 try insertRun(incoming)
                 try replaceCurve(of: id, with: curve)
+                try replaceRungs(of: id, into: &summary)
                 plan.add(incoming, from: source)
                 summary.runsAdded += 1
                 continue
@@ -309,11 +327,19 @@ private struct Merger {
             if incomingRank > existingRank {
                 try updateRun(id, with: incoming)
                 try replaceCurve(of: id, with: curve)
+                try replaceRungs(of: id, into: &summary)
                 plan.add(incoming, from: source)
                 summary.runsUpdated += 1
                 continue
             }
             summary.runsUnchanged += 1
+            // The same history (a result's bits are compared below): rung records the output lacks.
+            if (existing["status"] as String) == (incoming["status"] as String),
+                (existing[RunColumns.iterationsRun] as Int?) == (incoming[RunColumns.iterationsRun] as Int?),
+                try !hasRungs(id)
+            {
+                try replaceRungs(of: id, into: &summary)
+            }
             guard incomingRank == 3 && existingRank == 3 else { continue }
             let existingCurve = try Row.fetchOne(
                 db, sql: "SELECT run_id, iterations, losses FROM curves WHERE run_id = ?", arguments: [id])
@@ -400,6 +426,23 @@ private struct Merger {
                 sql: "INSERT INTO \(e.table) (\(columns.joined(separator: ", "))) VALUES (?, ?, ?, ?, ?)",
                 arguments: StatementArguments(columns.map { row[$0] as DatabaseValue }))
         }
+    }
+
+    /// Replaces a run's rung records with the input's (none from an input older than schema 4).
+    private func replaceRungs(of id: String, into summary: inout MergeSummary) throws {
+        try db.execute(sql: "DELETE FROM \(StoreSchema.rungsTable) WHERE run_id = ?", arguments: [id])
+        let columns = ["run_id", "iteration", "metric", "decision", "cohort"]
+        for row in snapshot.rungs[id] ?? [] {
+            try insert(row, into: StoreSchema.rungsTable, columns: columns)
+            summary.rungsCopied += 1
+        }
+    }
+
+    /// Whether the output has rung records of a run.
+    private func hasRungs(_ id: String) throws -> Bool {
+        try Bool.fetchOne(
+            db, sql: "SELECT EXISTS (SELECT 1 FROM \(StoreSchema.rungsTable) WHERE run_id = ?)", arguments: [id])
+            == true
     }
 
     private func insert(_ row: Row, into table: String, columns: [String]) throws {

@@ -21,6 +21,9 @@ public enum MergeOutput {
         if summary.verificationsAdded > 0 {
             line += "; \(count(summary.verificationsAdded, "verification")) added"
         }
+        if summary.rungsCopied > 0 {
+            line += "; \(count(summary.rungsCopied, "rung record")) copied"
+        }
         if !summary.columnsAdded.isEmpty {
             line += "; new columns: \(summary.columnsAdded.joined(separator: ", "))"
         }

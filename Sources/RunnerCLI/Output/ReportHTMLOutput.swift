@@ -3,7 +3,8 @@ import RunnerReport
 import RunnerStore
 
 /// What `runner report --html FILE` writes: one self-contained page with, per experiment, the
-/// summary, the group table, the loss curves and the heatmap inline.
+/// summary, the group table, the loss curves and the heatmap inline, and for adaptive searches
+/// (or `--best-so-far`) the best-so-far table and chart.
 public enum ReportHTMLOutput {
     /// The page.
     ///
@@ -32,6 +33,15 @@ public enum ReportHTMLOutput {
                 blocks.append(.figure(svg: heatmap.svg(), caption: plot.heatmapNote))
             } else {
                 blocks.append(.paragraph(plot.heatmapNote))
+            }
+            if let bestSoFar = report.bestSoFar, !bestSoFar.points.isEmpty {
+                blocks += [
+                    .paragraph(ReportOutput.bestSoFarHeading(bestSoFar) + "."),
+                    .table(ReportOutput.bestSoFarTable(bestSoFar)),
+                ]
+            }
+            if let chart = plot.bestSoFar {
+                blocks.append(.figure(svg: chart.svg(), caption: plot.bestSoFarNote))
             }
             sections.append(
                 HTMLReport.Section(

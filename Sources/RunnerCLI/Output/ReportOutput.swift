@@ -77,6 +77,70 @@ public enum ReportOutput {
         }
     }
 
+    // MARK: - Best so far
+
+    /// The compact best-so-far table (``BestSoFar/summary``): `trial`, `best` (the lowest
+    /// objective up to it), `bestTrial` and `bestRun` (the trial and run that hold it; the row
+    /// where `bestTrial` is `trial` improved it) and `thisTrial` (its own objective, or its
+    /// status when it has none).
+    ///
+    /// - Parameter bestSoFar: The sequence.
+    /// - Returns: The table.
+    public static func bestSoFarTable(_ bestSoFar: BestSoFar) -> ReportTable {
+        let columns = [
+            TableColumn("trial", kind: .integer), TableColumn("best", kind: .loss),
+            TableColumn("bestTrial", kind: .integer), TableColumn("bestRun"),
+            TableColumn("thisTrial", alignment: .right),
+        ]
+        let rows = bestSoFar.summary.map { point -> [TableCell] in
+            [
+                .integer(point.trial.number), point.best.map(TableCell.loss) ?? .empty,
+                point.bestTrial.map(TableCell.integer) ?? .empty, point.bestRunID.map(TableCell.text) ?? .empty,
+                .text(point.trial.objective.map { TableRenderer.formatLoss($0) } ?? point.trial.status.rawValue),
+            ]
+        }
+        return ReportTable(columns: columns, rows: rows)
+    }
+
+    /// The line over the best-so-far table: what the objective is, how often it improved, and
+    /// the trials without one.
+    static func bestSoFarHeading(_ bestSoFar: BestSoFar) -> String {
+        let points = bestSoFar.points
+        let improvements = points.filter(\.improved).count
+        var text =
+            "best \(bestSoFar.objectiveWords) so far by trial: improved at \(improvements) of \(points.count) trials"
+        let without = statusOrder.compactMap { status in
+            bestSoFar.withoutObjective[status].map { "\($0) \(status.rawValue)" }
+        }
+        if !without.isEmpty { text += "; no objective: " + without.joined(separator: ", ") }
+        if bestSoFar.summary.filter(\.improved).count < improvements {
+            text += "; improvements between the rows left out (runner plot draws every trial)"
+        }
+        return text
+    }
+
+    /// The best-so-far section of the `table` or `markdown` format: nothing when the report has
+    /// none or no trial.
+    static func bestSoFarLines(_ report: ExperimentReport, format: TableFormat, width: Int) -> [String] {
+        guard let bestSoFar = report.bestSoFar, !bestSoFar.points.isEmpty else { return [] }
+        let table = TableRenderer.render(bestSoFarTable(bestSoFar), format: format, width: width)
+        if format == .markdown { return ["", bestSoFarHeading(bestSoFar) + ".", "", table] }
+        return [""] + wrap(bestSoFarHeading(bestSoFar), indent: "", width: width) + [table]
+    }
+
+    static func bestSoFarJSON(_ bestSoFar: BestSoFar?) -> String {
+        guard let bestSoFar else { return "null" }
+        let trials = bestSoFar.points.map { point in
+            "{\"trial\": \(point.trial.number), \"run\": \(TableRenderer.jsonString(point.trial.runID)), "
+                + "\"status\": \(TableRenderer.jsonString(point.trial.status.rawValue)), "
+                + "\"objective\": \(jsonNumber(point.trial.objective)), \"best\": \(jsonNumber(point.best)), "
+                + "\"bestTrial\": \(point.bestTrial.map(String.init) ?? "null"), "
+                + "\"bestRun\": \(point.bestRunID.map(TableRenderer.jsonString) ?? "null")}"
+        }
+        return "{\"objective\": \(TableRenderer.jsonString(bestSoFar.objectiveWords)), \"trials\": ["
+            + (trials.isEmpty ? "" : "\n    " + trials.joined(separator: ",\n    ") + "\n  ") + "]}"
+    }
+
     // MARK: - Summary lines
 
     /// The order statuses are listed in: finished ones first.
@@ -191,6 +255,7 @@ public enum ReportOutput {
                     lines.append(fittedTable(report, width: width))
                     lines.append(legend(report))
                 }
+                lines += bestSoFarLines(report, format: .table, width: width)
                 return lines.joined(separator: "\n") + "\n"
             }.joined(separator: "\n")
         case .markdown:
@@ -204,6 +269,7 @@ public enum ReportOutput {
                 } else {
                     lines += [TableRenderer.render(table(report), format: .markdown), "", legend(report) + "."]
                 }
+                lines += bestSoFarLines(report, format: .markdown, width: width)
                 return lines.joined(separator: "\n") + "\n"
             }.joined(separator: "\n")
         case .csv:
@@ -295,6 +361,7 @@ public enum ReportOutput {
             members.append(("groupCount", String(report.groupCount)))
             let groups = TableRenderer.render(table(report), format: .json)
             members.append(("groups", groups.replacingOccurrences(of: "\n", with: "\n  ")))
+            members.append(("bestSoFar", bestSoFarJSON(report.bestSoFar)))
             return "{\n  " + members.map { TableRenderer.jsonString($0.0) + ": " + $0.1 }.joined(separator: ",\n  ")
                 + "\n}"
         }

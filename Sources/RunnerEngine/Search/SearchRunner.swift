@@ -58,15 +58,18 @@ public struct SearchRunner: Sendable {
                 + "databases; run it without --shard (several runner run processes may share one --db).")
     }
 
-    /// The observations TPE learns from, in trial order: the objective is the validation loss where
-    /// the run has one, else its final loss; a run that failed or diverged has none.
+    /// The observations TPE learns from, in trial order: the objective
+    /// (``RunRanking/objective(status:finalLoss:validationLoss:)``) is the validation loss where the
+    /// run has one, else its final loss; a run that failed or diverged has none.
     package static func observations(
         _ trials: [PlannedTrial], outcomes: [String: ResultStore.SearchOutcome], dimensions: [SearchDimension]
     ) -> [TPESampler.Observation] {
         trials.map { trial in
             let values = dimensions.map { trial.config.value(at: $0.path)?.configValue ?? .null }
-            let outcome = outcomes[trial.runID]
-            let objective = outcome?.status == .completed ? (outcome?.validationLoss ?? outcome?.finalLoss) : nil
+            let objective = outcomes[trial.runID].flatMap { outcome in
+                RunRanking.objective(
+                    status: outcome.status, finalLoss: outcome.finalLoss, validationLoss: outcome.validationLoss)
+            }
             return TPESampler.Observation(values: values, objective: objective)
         }
     }
