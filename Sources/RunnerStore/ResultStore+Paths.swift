@@ -31,13 +31,22 @@ extension ResultStore {
                         + "database; move the file away or choose another --db.")
             }
         } else {
-            do {
-                try FileManager.default.createDirectory(at: checkpointDirectory, withIntermediateDirectories: false)
-            } catch {
-                throw StoreError(
-                    .badPath, file: folder,
-                    "cannot be created (\(AtomicFileError.reason(of: error))); make the folder beside the database "
-                        + "writable or choose another --db.")
+            // mkdir(2) itself: another process starting beside this one may make the folder between
+            // the look and here (EEXIST is then no error, if it is a folder).
+            if mkdir(checkpointDirectory.path, 0o777) != 0 {
+                let reason = errno
+                var existing: ObjCBool = false
+                if reason == EEXIST,
+                    FileManager.default.fileExists(atPath: checkpointDirectory.path, isDirectory: &existing),
+                    existing.boolValue
+                {
+                    // Made by the other process.
+                } else {
+                    throw StoreError(
+                        .badPath, file: folder,
+                        "cannot be created (\(String(cString: strerror(reason))) (errno \(reason))); make the folder "
+                            + "beside the database writable or choose another --db.")
+                }
             }
         }
         // An unnamed file, as checkpoints are written (it vanishes when closed), or where the file

@@ -198,7 +198,9 @@ import Testing
 
     @Test func aSignalThatStopsVerifyIsNoVerdict() throws {
         try withTemporaryDirectory { directory in
-            _ = try StoreTests.sweep(tinySpec(sweep: #"{"seed": {"range": [0, 200]}}"#, iterations: 60), in: directory)
+            // Long enough that verifying all 200 runs takes well over the 0.3 s before the signal
+            // (at 60 iterations a quiet machine verified them all first, and the exit was 0).
+            _ = try StoreTests.sweep(tinySpec(sweep: #"{"seed": {"range": [0, 200]}}"#, iterations: 600), in: directory)
             let process = try RunnerCLI.start(["verify", "tiny", "--db", "runs.sqlite", "--jobs", "1"], in: directory)
             Thread.sleep(forTimeInterval: 0.3)
             kill(process.processIdentifier, SIGTERM)
