@@ -8,6 +8,7 @@ import RunnerEngine
 //   lstm-bench [--reference PATH/lstm_numpy.py] [--output results/bench.json] [--flags "..."]
 //              [--sweep experiments/seed-sweep.json] [--quick] [--report-only] [--sweep-only] [--keep-report-db DIR]
 //              [--batch-only [--bits-only]] [--torch-python PYTHON] [--torch-script scripts/bench/torch_lstm.py]
+//              [--c-reference scripts/bench/lstm_seed.c] [--reference-only]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 @MainActor func option(_ name: String) -> String? {
@@ -67,9 +68,21 @@ var lastLoss = 0.0
     return seconds
 }
 _ = trainReference()  // warm-up
+// The hand-optimised C version (issue 14's reference for this workload), in the same rounds.
+let cReference = CReference.build(source: option("--c-reference") ?? "scripts/bench/lstm_seed.c")
+var cTimes: [Double] = []
+var cFastest: [Double] = []
+var cRatios: [Double] = []
+var cLosses: [Double] = []
 for _ in 0..<rounds {
     let round = (0..<perRound).map { _ in trainReference() }
     times += round
+    if let c = cReference?.run(repeat: perRound) {
+        cTimes.append(c.seconds)
+        cFastest.append(c.fastest)
+        cRatios.append(Bench.Summary(round).median / c.seconds)
+        cLosses = c.losses
+    }
     guard let data = Bench.capture(["python3", referencePath, "--repeat", String(numpyPerRound), "--json"]),
         let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
         let seconds = object["seconds"] as? Double
@@ -123,7 +136,37 @@ if ratios.isEmpty {
     reference["speedup_vs_numpy"] = ratio
     reference["speedup_vs_numpy_fastest"] = fastest
 }
+if let cReference, !cRatios.isEmpty {
+    cReference.remove()
+    // The same work: FMA and another order of the sums change the last bits only.
+    let (parameters, data) = ReferenceProblem.make()
+    let network = LSTMNetwork(parameters: parameters, trainingSet: data)
+    let swiftLosses = network.train(iterations: 100)
+    let agreement = zip(cLosses, swiftLosses).map { abs($0 - $1) / max(abs($1), 1e-300) }.max() ?? .infinity
+    let cSummary = Bench.Summary(cTimes)
+    let ratio = Bench.Summary(cRatios).median
+    let fastest = swiftSummary.min / (cFastest.min() ?? .infinity)
+    print(
+        String(
+            format: "c     : median %.2f ms  fastest %.2f  (%@, %d rounds of %d runs; losses agree to %.1e)",
+            cSummary.median * 1000, (cFastest.min() ?? 0) * 1000, cReference.command, cTimes.count, perRound,
+            agreement))
+    print(
+        String(
+            format: "ratio : swift takes %.2fx the C time (target <= 0.9x; per round %@); fastest vs fastest %.2fx",
+            ratio, cRatios.map { String(format: "%.2f", $0) }.joined(separator: ", "), fastest))
+    reference["c"] = [
+        "median_ms": cSummary.median * 1000, "min_ms": (cFastest.min() ?? 0) * 1000, "compiler": cReference.command,
+        "loss_agreement": agreement,
+    ]
+    reference["swift_over_c"] = ratio
+    reference["swift_over_c_fastest"] = fastest
+}
 record["reference"] = reference
+if arguments.contains("--reference-only") {
+    Bench.write(record, to: outputPath)
+    exit(0)
+}
 
 // MARK: - Scaling
 
