@@ -57,7 +57,7 @@ struct Run: ParsableCommand {
             }
         }
         do {
-            try SearchRunner.refuseUnsupported(loaded, shard: selected)
+            try SearchRunner.refuseUnsupported(loaded, shard: selected, retryFailed: retryFailed)
         } catch {
             throw failure(error, usage: true)
         }

@@ -16,7 +16,7 @@ import RunnerStore
 /// so claims, heartbeats, checkpoints and batched writes are the sweep's own. Several processes
 /// may share the database: each waits for the round's runs that another process holds, then
 /// computes the same next round. Shards cannot take part (their databases do not see each other's
-/// results): ``refuseUnsupported(_:shard:)``.
+/// results): ``refuseUnsupported(_:shard:retryFailed:)``.
 public struct SearchRunner: Sendable {
     /// The experiment.
     public var spec: ExperimentSpec
@@ -37,10 +37,20 @@ public struct SearchRunner: Sendable {
         self.registry = registry
     }
 
-    /// Refuses to shard an adaptive search, and what this build does not run (a pruned tpe search).
+    /// Refuses what an adaptive search cannot do: shards, `--retry-failed`, and pruning a tpe search
+    /// by a rule that needs a fixed cohort (successive halving, Hyperband).
     ///
     /// - Throws: ``SpecError`` naming the spec and what to do instead.
-    public static func refuseUnsupported(_ specs: [ExperimentSpec], shard: Shard?) throws(SpecError) {
+    public static func refuseUnsupported(_ specs: [ExperimentSpec], shard: Shard?, retryFailed: Bool = false)
+        throws(SpecError)
+    {
+        if retryFailed, let spec = specs.first(where: \.isAdaptive) {
+            throw SpecError(
+                .badSweep, file: spec.file,
+                "is an adaptive search, whose later suggestions and rung decisions were taken with its failed runs "
+                    + "ranked last; --retry-failed would change those results under them. Run it without "
+                    + "--retry-failed, or under another \"name\" (or --db) to start the search again.")
+        }
         if let spec = specs.first(where: {
             $0.search?.method == .tpe && $0.pruning.map { $0.method != .median } == true
         }), let method = spec.pruning?.method {
@@ -110,7 +120,7 @@ public struct SearchRunner: Sendable {
     /// - Returns: the counts of all rounds.
     /// - Throws: as ``SweepRunner/run(stop:progress:)``.
     public func run(stop: StopFlag, progress: (Int) -> ProgressReporter?) throws -> SweepRunner.Outcome {
-        try Self.refuseUnsupported([spec], shard: options.shard)
+        try Self.refuseUnsupported([spec], shard: options.shard, retryFailed: options.retryFailed)
         if let pruning = spec.pruning, spec.search?.method != .tpe {
             return try runPruned(pruning, stop: stop, progress: progress)
         }

@@ -192,3 +192,19 @@ import Testing
         }
     }
 }
+
+@Suite struct SearchRetryTests {
+    @Test(arguments: ["tpe", "pruned"])
+    func retryFailedIsRefusedForAnAdaptiveSearchInOneLine(kind: String) throws {
+        try withTemporaryDirectory { directory in
+            let path = try writeSpec(kind == "tpe" ? SearchRunnerTests.spec : PruningRunnerTests.spec(), in: directory)
+            let result = try RunnerCLI.run(["run", path, "--db", "runs.sqlite", "--retry-failed"], in: directory)
+            #expect(result.status == 64)
+            #expect(
+                result.stderr
+                    == "error: \(path): is an adaptive search, whose later suggestions and rung decisions were taken "
+                    + "with its failed runs ranked last; --retry-failed would change those results under them. Run it "
+                    + "without --retry-failed, or under another \"name\" (or --db) to start the search again.\n")
+        }
+    }
+}
