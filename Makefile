@@ -66,8 +66,10 @@ test: deps
 	$(SWIFT) build --package-path examples/custom-plugin --scratch-path .build-custom-plugin
 	$(SWIFT) test --skip-build
 
+# The runner is built too: the sweep's whole-process figures run it.
 bench: deps
 	$(SWIFT) build $(RELEASE_FLAGS) --product lstm-bench
+	$(SWIFT) build $(RELEASE_FLAGS) --product runner
 	.build/release/lstm-bench --reference scripts/reference/lstm_numpy.py --output results/bench.json --flags "$(RELEASE_FLAGS)"
 
 # PyTorch goes into a virtual environment under .build, once. TORCH_PIP_ARGS adds pip options, for

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RunnerEngine
+import RunnerModel
 import RunnerSpec
 import RunnerStore
 
@@ -33,6 +34,8 @@ struct Run: ParsableCommand {
     func run() throws {
         guard jobs >= 1 else { throw failure("--jobs is \(jobs); give at least 1.", usage: true) }
         ProcessTuning.reuseFreedMemory()
+        // The code version (git) is looked up while the specs load; the store waits for it.
+        if !dryRun { RunEnvironment.prefetch() }
         let loader = SpecLoader(schema: ConfigSchema(registry: RunnerCommand.registry))
         var loaded: [ExperimentSpec] = []
         var names: Set<String> = []

@@ -94,7 +94,7 @@ public struct RunMaterializer: Sendable {
         }
         let (_, initial) = try initialState(of: run)
         let result = try Trial(config: config, registry: registry).run(from: initial)
-        let digest = try CheckpointFiles.final(result).header.payloadSHA256
+        let digest = try CheckpointFiles.finalContents(result).header.payloadSHA256
         if let recorded = run.checkpointSHA256, recorded != digest {
             throw StoreError(
                 .conflict,

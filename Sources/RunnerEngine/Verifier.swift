@@ -169,7 +169,7 @@ public struct Verifier: Sendable {
         }
         let payload: String
         do {
-            payload = try CheckpointFiles.final(result).header.payloadSHA256
+            payload = try CheckpointFiles.finalContents(result).header.payloadSHA256
         } catch {
             return failed("\(error)")
         }

@@ -49,6 +49,41 @@ extension Checkpoint {
         )
     }
 
+    /// What ``init(runID:iteration:kind:cellOutput:config:parameters:extra:)`` makes, to write
+    /// or to take the digest of, without copying the parameters: `weights`, `bias` and `readout`
+    /// are slices of the parameters' one buffer.
+    ///
+    /// - Throws: as that initializer does.
+    package static func contents(
+        runID: String,
+        iteration: Int,
+        kind: CheckpointHeader.Kind,
+        cellOutput: CellOutput,
+        config: String,
+        parameters: LSTMParameters,
+        extra: [NamedArray] = []
+    ) throws(CheckpointError) -> CheckpointContents {
+        let hidden = parameters.hiddenSize
+        let values = parameters.values
+        let arrays: [(name: String, shape: [Int], values: ArraySlice<Double>)] =
+            [
+                ("weights", [4 * hidden, parameters.rowLength], values[parameters.weightRange]),
+                ("bias", [4 * hidden], values[parameters.biasRange]),
+                ("readout", [parameters.readoutSize], values[parameters.readoutRange]),
+            ] + extra.map { ($0.name, $0.shape, $0.values[...]) }
+        return try CheckpointContents(
+            runID: runID,
+            iteration: iteration,
+            kind: kind,
+            inputSize: parameters.inputSize,
+            hiddenSize: hidden,
+            readoutSize: parameters.readoutSize,
+            cellOutput: cellOutput.rawValue,
+            config: config,
+            arrays: arrays
+        )
+    }
+
     /// The network parameters stored in `weights`, `bias` and `readout`.
     ///
     /// - Returns: Parameters with the header's input, hidden and readout sizes.

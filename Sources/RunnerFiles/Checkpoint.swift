@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import LSTMCore
 import RunnerModel
@@ -63,31 +62,7 @@ public struct Checkpoint: Equatable, Sendable {
         config: String,
         arrays: [NamedArray]
     ) throws(CheckpointError) {
-        let file = "checkpoint of run \(runID)"
-        var names = Set<String>()
-        for array in arrays {
-            guard !array.name.isEmpty, names.insert(array.name).inserted else {
-                throw CheckpointError(
-                    .badHeader,
-                    file: file,
-                    message: "the array name '\(array.name)' is empty or repeated; give each array a unique name."
-                )
-            }
-            guard let count = array.elementCount, count == array.values.count else {
-                throw CheckpointError(
-                    .shapeMismatch,
-                    file: file,
-                    message: "array '\(array.name)' has shape \(array.shape) but \(array.values.count) values; "
-                        + "the values must fill the shape exactly."
-                )
-            }
-        }
-        var hasher = SHA256()
-        for array in arrays {
-            array.withLittleEndianBytes { hasher.update(bufferPointer: $0) }
-        }
-        let digest = hasher.finalize()
-        header = CheckpointHeader(
+        header = try CheckpointContents(
             runID: runID,
             iteration: iteration,
             kind: kind,
@@ -96,9 +71,8 @@ public struct Checkpoint: Equatable, Sendable {
             readoutSize: readoutSize,
             cellOutput: cellOutput,
             config: config,
-            arrays: arrays.map { CheckpointHeader.ArrayInfo(name: $0.name, shape: $0.shape) },
-            payloadSHA256: Digest.hex(digest)
-        )
+            arrays: arrays.map { ($0.name, $0.shape, $0.values[...]) }
+        ).header
         self.arrays = arrays
     }
 
@@ -119,13 +93,7 @@ public struct Checkpoint: Equatable, Sendable {
     /// - Returns: The compressed file contents.
     /// - Throws: ``CheckpointError`` `io` when zlib fails (out of memory).
     public func encoded(level: Int32 = 6) throws(CheckpointError) -> Data {
-        let compressor = try compress(level: level, sink: nil)
-        do {
-            return try compressor.finish()
-        } catch {
-            throw CheckpointError(
-                .io, file: "checkpoint of run \(header.runID)", message: "compression failed: \(error.message).")
-        }
+        try contents.encoded(level: level)
     }
 
     /// Writes the checkpoint to `url` atomically, creating its directory when missing.
@@ -139,57 +107,12 @@ public struct Checkpoint: Equatable, Sendable {
     ///   - deferSync: Leave the new file unsynced for a later ``AtomicFile/syncBatch(in:)``.
     /// - Throws: ``CheckpointError`` `io` naming the file when it cannot be written.
     public func write(to url: URL, level: Int32 = 6, deferSync: Bool = false) throws(CheckpointError) {
-        do {
-            try AtomicFile.stream(to: url, createDirectory: true, deferSync: deferSync) { file in
-                let compressor = try compress(level: level) { bytes in try file.write(bytes) }
-                _ = try compressor.finish()
-                if let failure = compressor.sinkFailure { throw failure }
-            }
-        } catch let error as CheckpointError {
-            throw error
-        } catch let error as AtomicFileError {
-            var failure = CheckpointError(.io, file: url.relativePath, message: error.summary)
-            failure.systemError = error.systemError
-            failure.underlying = error
-            throw failure
-        } catch let error as GzipError {
-            var failure = CheckpointError(.io, file: url.relativePath, message: "compression failed: \(error.message).")
-            failure.underlying = error
-            throw failure
-        } catch {
-            var failure = CheckpointError(.io, file: url.relativePath, message: "\(error)")
-            failure.underlying = error
-            throw failure
-        }
+        try contents.write(to: url, level: level, deferSync: deferSync)
     }
 
-    /// A compressor fed with the whole file (magic, version, header, payload), not yet finished.
-    ///
-    /// The arrays are compressed straight from their own memory: no payload copy is made.
-    private func compress(
-        level: Int32,
-        sink: ((UnsafeRawBufferPointer) throws -> Void)?
-    ) throws(CheckpointError) -> GzipCompressor {
-        let file = "checkpoint of run \(header.runID)"
-        let headerJSON: Data
-        do {
-            headerJSON = try Self.headerEncoder.encode(header)
-        } catch {
-            throw CheckpointError(.badHeader, file: file, message: "the header does not encode as JSON: \(error).")
-        }
-        let prefix = Self.frame(headerJSON: headerJSON, payload: Data())
-        let size = prefix.count + 8 * arrays.reduce(0) { $0 + $1.values.count }
-        let compressor: GzipCompressor
-        do {
-            compressor = try GzipCompressor(level: level, expectedSize: size, sink: sink)
-        } catch {
-            throw CheckpointError(.io, file: file, message: "compression failed: \(error.message).")
-        }
-        prefix.withUnsafeBytes(compressor.append)
-        for array in arrays {
-            array.withLittleEndianBytes(compressor.append)
-        }
-        return compressor
+    /// The header and the arrays' own memory, as they are written.
+    package var contents: CheckpointContents {
+        CheckpointContents(verifiedHeader: header, pieces: arrays.map { $0.values[...] })
     }
 
     /// The uncompressed file contents: magic, version, header length, header JSON, payload.

@@ -1,7 +1,8 @@
 /// The JSON header of a checkpoint file: what run and iteration it holds, the model's sizes, and
 /// the name and shape of every array in the payload, in payload order.
 ///
-/// It is encoded with `JSONEncoder` and `.sortedKeys`, so equal headers give equal bytes.
+/// It is written as `JSONEncoder` with `.sortedKeys` writes it (``sortedKeysJSON``, without going
+/// through `Codable`), so equal headers give equal bytes.
 public struct CheckpointHeader: Codable, Equatable, Sendable {
     /// Which weights a checkpoint holds.
     public enum Kind: String, Codable, Sendable {

@@ -70,6 +70,19 @@ public enum CheckpointFiles {
         )
     }
 
+    /// What ``final(_:)`` holds, as it is written and hashed: the parameters are not copied.
+    package static func finalContents(_ result: TrialResult) throws(CheckpointError) -> CheckpointContents {
+        try Checkpoint.contents(
+            runID: result.runID,
+            iteration: result.iterationsRun,
+            kind: .final,
+            cellOutput: result.config.cellOutput,
+            config: result.config.canonicalJSON,
+            parameters: result.finalParameters,
+            extra: extras(trainingSet: result.trainingSet, optimizerState: result.optimizerState)
+        )
+    }
+
     /// Writes what `settings` asks for and computes the final payload's SHA-256.
     ///
     /// - Parameters:
@@ -88,7 +101,7 @@ public enum CheckpointFiles {
     ) throws(CheckpointError) -> Written {
         let level = Int32(settings.compression)
         var written = Written()
-        let final = try final(result)
+        let final = try finalContents(result)
         written.payloadSHA256 = final.header.payloadSHA256
         if settings.final && result.status != .interrupted {
             let name = finalName(result.runID)
@@ -96,7 +109,7 @@ public enum CheckpointFiles {
             written.finalPath = name
         }
         if settings.initial {
-            let initial = try Checkpoint(
+            let initial = try Checkpoint.contents(
                 runID: result.runID,
                 iteration: 0,
                 kind: .initial,

@@ -6,7 +6,8 @@ import RunnerEngine
 // against references run in the same invocation, and writes them all to results/bench.json.
 //
 //   lstm-bench [--reference PATH/lstm_numpy.py] [--output results/bench.json] [--flags "..."]
-//              [--sweep experiments/seed-sweep.json] [--quick] [--report-only] [--sweep-only] [--keep-report-db DIR]
+//              [--sweep experiments/seed-sweep.json] [--quick] [--report-only] [--sweep-only [--process-only]]
+//              [--keep-report-db DIR]
 //              [--batch-only [--bits-only]] [--torch-python PYTHON] [--torch-script scripts/bench/torch_lstm.py]
 //              [--c-reference scripts/bench/lstm_seed.c] [--reference-only]
 
@@ -31,7 +32,11 @@ print(
     "lstm-bench on \((record["machine"] as? [String: Any])?["cpu"] ?? "?"), flags: \(flags.isEmpty ? "(none)" : flags)")
 
 if arguments.contains("--sweep-only") {
-    record["sweep"] = SweepBench.run(specPath: option("--sweep") ?? "experiments/seed-sweep.json", quick: quick)
+    let sweepSpec = option("--sweep") ?? "experiments/seed-sweep.json"
+    if !arguments.contains("--process-only") {
+        record["sweep"] = SweepBench.run(specPath: sweepSpec, quick: quick)
+    }
+    record["sweep_process"] = ProcessSweepBench.run(specPath: sweepSpec, quick: quick)
     Bench.write(record, to: outputPath)
     exit(0)
 }
@@ -210,6 +215,7 @@ record["minibatch"] = BatchBench.run(quick: quick, torch: torchReference())
 
 let sweepSpec = option("--sweep") ?? "experiments/seed-sweep.json"
 record["sweep"] = SweepBench.run(specPath: sweepSpec, quick: quick)
+record["sweep_process"] = ProcessSweepBench.run(specPath: sweepSpec, quick: quick)
 
 // MARK: - Reports
 

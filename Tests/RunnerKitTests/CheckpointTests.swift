@@ -144,6 +144,49 @@ import Testing
         #expect(contents.count == 20 + length + 8 * (16 * 7 + 16 + 5 + 36 + 12 + 1 + 0))
     }
 
+    /// Headers with every kind of character a string can hold, and edge-case shapes and sizes.
+    static let awkwardHeaders: [CheckpointHeader] = {
+        let controls = String(decoding: (0..<0x20).map { UInt8($0) }, as: UTF8.self)
+        let texts = [
+            "", controls, #"quote " backslash \ slash / \/ "#, "\u{7f} del, caf\u{e9}, \u{1F600}, \u{2028}",
+            #"{"model":{"init":"run:3f2a9c1b7d0e"},"task":{"path":"data/a b.npz"}}"#,
+        ]
+        return texts.enumerated().map { index, text in
+            CheckpointHeader(
+                runID: text, iteration: [0, 1, -7, Int.max, Int.min][index],
+                kind: [.initial, .final, .every][index % 3],
+                inputSize: index, hiddenSize: -index, readoutSize: 1 << (10 * index), cellOutput: text, config: text,
+                arrays: index == 0
+                    ? []
+                    : [
+                        .init(name: text, shape: []), .init(name: "weights", shape: [16, 7]),
+                        .init(name: "e", shape: [0, -3, Int.max]),
+                    ],
+                payloadSHA256: String(text.reversed()))
+        }
+    }()
+
+    @Test(arguments: awkwardHeaders)
+    func headerJSONIsByteForByteWhatJSONEncoderWrites(header: CheckpointHeader) throws {
+        let encoded = try Checkpoint.headerEncoder.encode(header)
+        #expect(header.sortedKeysJSON == encoded, "\(String(decoding: header.sortedKeysJSON, as: UTF8.self))")
+    }
+
+    @Test func headerJSONOfARealCheckpointIsWhatJSONEncoderWrites() throws {
+        let header = try Self.makeCheckpoint().header
+        #expect(header.sortedKeysJSON == (try Checkpoint.headerEncoder.encode(header)))
+    }
+
+    @Test(arguments: [Int32(0), 6])
+    func contentsSlicedFromTheParametersEncodeAsTheCheckpointDoes(level: Int32) throws {
+        let checkpoint = try Self.makeCheckpoint()
+        let contents = try Checkpoint.contents(
+            runID: "3f2a9c1b7d0e", iteration: 100, kind: .final, cellOutput: .tanh, config: Self.config,
+            parameters: Self.parameters, extra: Self.extras)
+        #expect(contents.header == checkpoint.header)
+        #expect(try contents.encoded(level: level) == checkpoint.encoded(level: level))
+    }
+
     // MARK: - Files
 
     @Test func systemGzipShowsTheMagic() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import RunnerFiles
 import RunnerStore
 import Testing
 
@@ -55,6 +56,22 @@ import Testing
                     in: directory)
                 #expect(exported.status == 0, "\(run.id): \(exported.stderr)")
             }
+        }
+    }
+
+    /// Today's encoder writes the recorded checkpoint files again byte for byte (they were written
+    /// uncompressed, level 0): the file format did not change, only how fast it is written.
+    @Test func theRecordedCheckpointsEncodeToTheSameBytes() throws {
+        let fixture = try #require(
+            Bundle.module.url(forResource: "recorded-v2", withExtension: nil, subdirectory: "Fixtures"))
+        let folder = fixture.appendingPathComponent("checkpoints")
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".ckpt.gz") }
+        #expect(names.count >= 12)
+        for name in names {
+            let url = folder.appendingPathComponent(name)
+            let recorded = try Data(contentsOf: url)
+            let checkpoint = try Checkpoint.read(from: url)
+            #expect(try checkpoint.encoded(level: 0) == recorded, "\(name)")
         }
     }
 }

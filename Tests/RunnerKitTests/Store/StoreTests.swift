@@ -163,6 +163,23 @@ import Testing
         }
     }
 
+    @Test func aQueuedRunKeepsWhatItsRowHoldsAndNoneOfItsArrays() throws {
+        try withTemporaryDirectory { directory in
+            let spec = try SpecLoader().load(path: try writeSpec(tinySpec(), in: directory))
+            let result = try Trial(config: try spec.trials()[0].config).run()
+            #expect(result.finalParameters.values.count > 12 && result.trainingSet != nil)
+            let queued = ResultStore.FinishedRun(
+                result: result, checkpoint: .init(), started: "s", finished: "f", duration: 1
+            ).result
+            #expect(queued.finalParameters.values.count == 12 && queued.initialParameters.values.count == 12)
+            #expect(queued.trainingSet == nil && queued.optimizerState.isEmpty && queued.predictions.isEmpty)
+            #expect(queued.runID == result.runID && queued.status == result.status)
+            #expect(queued.losses.map(\.bitPattern) == result.losses.map(\.bitPattern))
+            #expect(queued.finalLoss == result.finalLoss && queued.bestIteration == result.bestIteration)
+            #expect(queued.heldOut == result.heldOut && queued.trainingSeconds == result.trainingSeconds)
+        }
+    }
+
     @Test func aFinalCheckpointReproducesThePredictions() throws {
         try withTemporaryDirectory { directory in
             let specPath = try writeSpec(
