@@ -28,25 +28,11 @@ extension Checkpoint {
         parameters: LSTMParameters,
         extra: [NamedArray] = []
     ) throws(CheckpointError) {
-        let hidden = parameters.hiddenSize
-        let arrays =
-            [
-                NamedArray(
-                    name: "weights", shape: [4 * hidden, parameters.rowLength], values: Array(parameters.weights)),
-                NamedArray(name: "bias", shape: [4 * hidden], values: Array(parameters.bias)),
-                NamedArray(name: "readout", shape: [parameters.readoutSize], values: Array(parameters.readout)),
-            ] + extra
-        try self.init(
-            runID: runID,
-            iteration: iteration,
-            kind: kind,
-            inputSize: parameters.inputSize,
-            hiddenSize: hidden,
-            readoutSize: parameters.readoutSize,
-            cellOutput: cellOutput.rawValue,
-            config: config,
-            arrays: arrays
-        )
+        self =
+            try Self.contents(
+                runID: runID, iteration: iteration, kind: kind, cellOutput: cellOutput, config: config,
+                parameters: parameters, extra: extra
+            ).checkpoint
     }
 
     /// What ``init(runID:iteration:kind:cellOutput:config:parameters:extra:)`` makes, to write

@@ -23,6 +23,13 @@ package struct CheckpointContents {
         self.pieces = pieces
     }
 
+    /// The checkpoint these contents write: the same header, the pieces copied into its arrays.
+    package var checkpoint: Checkpoint {
+        Checkpoint(
+            verifiedHeader: header,
+            arrays: zip(header.arrays, pieces).map { NamedArray(name: $0.name, shape: $0.shape, values: Array($1)) })
+    }
+
     /// Contents of arbitrary arrays, computing the header's array list and SHA-256: see
     /// ``Checkpoint/init(runID:iteration:kind:inputSize:hiddenSize:readoutSize:cellOutput:config:arrays:)``.
     ///

@@ -59,15 +59,7 @@ public enum CheckpointFiles {
 
     /// The final checkpoint of a result (the parameters after training, the data, the optimizer state).
     public static func final(_ result: TrialResult) throws(CheckpointError) -> Checkpoint {
-        try Checkpoint(
-            runID: result.runID,
-            iteration: result.iterationsRun,
-            kind: .final,
-            cellOutput: result.config.cellOutput,
-            config: result.config.canonicalJSON,
-            parameters: result.finalParameters,
-            extra: extras(trainingSet: result.trainingSet, optimizerState: result.optimizerState)
-        )
+        try finalContents(result).checkpoint
     }
 
     /// What ``final(_:)`` holds, as it is written and hashed: the parameters are not copied.
