@@ -111,13 +111,10 @@ public struct BestSoFarChart: Sendable {
         let missing = points.filter { $0.trial.objective == nil }
 
         // Layout.
-        let left = 72.0
         let legendWidth = 200.0
-        let right = width - legendWidth - 16
-        let top = 48.0
-        let bottom = height - 52
-        let plotWidth = max(right - left, 10)
-        let plotHeight = max(bottom - top, 10)
+        let area = SVG.PlotArea(width: width, height: height, legendWidth: legendWidth)
+        let (left, right, top, bottom) = (area.left, area.right, area.top, area.bottom)
+        let (plotWidth, plotHeight) = (area.width, area.height)
         // From trial 1 to the last, half a trial more at each end so that no dot sits on the frame.
         let firstTrial = 0.5
         let lastTrial = Double(max(points.last?.trial.number ?? 1, 1)) + 0.5

@@ -114,12 +114,9 @@ public struct LossCurveChart: Sendable {
         let fontSize = 12.0
         let longestLabel = groups.map { min($0.label.count, Self.legendLabelLimit) }.max() ?? 0
         let legendWidth = groups.isEmpty ? 0 : min(max(Double(longestLabel) * fontSize * 0.6 + 40, 110), 280)
-        let left = 72.0
-        let right = width - legendWidth - 16
-        let top = 48.0
-        let bottom = height - 52
-        let plotWidth = max(right - left, 10)
-        let plotHeight = max(bottom - top, 10)
+        let area = SVG.PlotArea(width: width, height: height, legendWidth: legendWidth)
+        let (left, right, top, bottom) = (area.left, area.right, area.top, area.bottom)
+        let (plotWidth, plotHeight) = (area.width, area.height)
         let xMax = Double(max(iterationCount - 1, 1))
         func x(_ iteration: Double) -> Double { left + iteration / xMax * plotWidth }
         func y(_ value: Double) -> Double { bottom - axis.fraction(value) * plotHeight }

@@ -164,6 +164,27 @@ package enum SVG {
 
     // MARK: - Axes
 
+    /// Where a chart with a legend on its right draws its plot: 72 points from the left, 48 from
+    /// the top, 52 above the bottom, and the legend's width plus 16 from the right (the plot at
+    /// least 10 points each way).
+    package struct PlotArea {
+        package let left = 72.0
+        package let top = 48.0
+        package let right: Double
+        package let bottom: Double
+
+        /// The plot area of a chart of this size.
+        package init(width: Double, height: Double, legendWidth: Double) {
+            right = width - legendWidth - 16
+            bottom = height - 52
+        }
+
+        /// The plot's width.
+        package var width: Double { max(right - left, 10) }
+        /// The plot's height.
+        package var height: Double { max(bottom - top, 10) }
+    }
+
     /// A log10 value axis over whole decades: those of the data (at least one), labelled every
     /// `decadeStep` decades so that about eight labels fit, both ends aligned to the step.
     package struct DecadeAxis: Equatable {
