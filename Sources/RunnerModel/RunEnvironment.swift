@@ -167,16 +167,9 @@ public struct RunEnvironment: Sendable, Equatable, Codable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, writeEnd, 1)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        let environment = ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" }
-        var argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
-        var envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup($0) } + [nil]
-        defer {
-            for pointer in argv + envp { free(pointer) }
-        }
-        var pid: pid_t = 0
-        let spawned = posix_spawnp(&pid, command[0], &actions, nil, &argv, &envp)
+        let spawned = spawn(command, searchingPath: true, actions: &actions)
         close(writeEnd)
-        guard spawned == 0 else { return nil }
+        guard let pid = spawned else { return nil }
         var output: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
@@ -194,6 +187,27 @@ public struct RunEnvironment: Sendable, Equatable, Codable {
         // Exited (not killed by a signal) with status 0: WIFEXITED and WEXITSTATUS, which are macros.
         guard status & 0x7f == 0, (status >> 8) & 0xff == 0 else { return nil }
         return String(decoding: output, as: UTF8.self)
+    }
+
+    /// Starts `command` with this process's environment and the given file actions, without
+    /// waiting for it (`posix_spawnp` when `searchingPath`: its first element is looked for on `PATH`).
+    ///
+    /// - Returns: the child's pid; `nil` when it could not be started.
+    package static func spawn(
+        _ command: [String], searchingPath: Bool, actions: inout posix_spawn_file_actions_t
+    ) -> pid_t? {
+        let environment = ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" }
+        var argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
+        var envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup($0) } + [nil]
+        defer {
+            for pointer in argv + envp { free(pointer) }
+        }
+        var pid: pid_t = 0
+        let status =
+            searchingPath
+            ? posix_spawnp(&pid, command[0], &actions, nil, &argv, &envp)
+            : posix_spawn(&pid, command[0], &actions, nil, &argv, &envp)
+        return status == 0 ? pid : nil
     }
 
     /// Creates a value from all of its fields.
