@@ -46,8 +46,7 @@ extension ReportQuery {
         let c = RunColumns.self
         do {
             return try store.read { db in
-                // A database of schema 2 opened read-only has no held-out columns.
-                let heldOut = try db.columns(in: "runs").contains { $0.name == c.validationLoss.name }
+                let heldOut = try Self.hasHeldOutColumns(db)
                 let sql =
                     "SELECT "
                     + [

@@ -153,6 +153,12 @@ public struct ReportQuery: Sendable {
         return (sql, arguments)
     }
 
+    /// Whether `runs` has the held-out columns (schema 3): a database of schema 2 opened
+    /// read-only has not.
+    static func hasHeldOutColumns(_ db: Database) throws -> Bool {
+        try db.columns(in: "runs").contains { $0.name == RunColumns.validationLoss.name }
+    }
+
     /// The matching runs of an experiment with their group key.
     package func runRows(experiment: String, keyColumns: [ReportColumn], filter: FilterExpression?) throws(ReportError)
         -> [RunRow]
@@ -162,8 +168,7 @@ public struct ReportQuery: Sendable {
         let count = keyColumns.count
         do {
             return try store.read { db in
-                // A database of schema 2 opened read-only has no held-out columns.
-                let heldOut = try db.columns(in: "runs").contains { $0.name == RunColumns.validationLoss.name }
+                let heldOut = try Self.hasHeldOutColumns(db)
                 let sql =
                     "SELECT "
                     + (keys + [
