@@ -242,6 +242,8 @@ public final class LSTMBatchNetwork {
                 ws.weightsT[c * gs + r] = row[c]
             }
         }
+        // W_h^T again, in the column panels every step's product reads.
+        BatchKernels.pack(ws.weightsT + x * gs, stride: gs, depth: h, columns: gateRows, into: ws.recurrentPanels)
         // The input projection of every step, P[n] = b + W_x x[n], into the gate buffer.
         let gates = ws.gates  // [T, B, 4H]
         switch batch.inputs {
@@ -287,7 +289,7 @@ public final class LSTMBatchNetwork {
                 BatchKernels.product(
                     rows: b, columns: gateRows, depth: h,
                     a: .init(base: ws.hidden + t * b * hs, rowStride: hs, depthStride: 1),
-                    b: ws.weightsT + x * gs, bStride: gs,
+                    panels: ws.recurrentPanels,
                     c: z, cStride: gs, start: .current)
             }
             for sequence in 0..<b {
@@ -404,6 +406,8 @@ public final class LSTMBatchNetwork {
         let tanhOutput = cellOutput == .tanh
         ws.dhNext.update(repeating: 0, count: stepSize)
         ws.dsNext.update(repeating: 0, count: stepSize)
+        // W_h, [4H, H], in the column panels every step's product reads.
+        BatchKernels.pack(weights + x, stride: rowLength, depth: gateRows, columns: h, into: ws.backwardPanels)
         for t in stride(from: steps - 1, through: 0, by: -1) {
             for sequence in 0..<b {
                 let n = t * b + sequence
@@ -432,7 +436,7 @@ public final class LSTMBatchNetwork {
                 BatchKernels.product(
                     rows: b, columns: h, depth: gateRows,
                     a: .init(base: ws.gates + t * b * gs, rowStride: gs, depthStride: 1),
-                    b: weights + x, bStride: rowLength,
+                    panels: ws.backwardPanels,
                     c: ws.dhNext, cStride: h, start: .zero)
             }
         }
@@ -657,6 +661,10 @@ private final class BatchWorkspace {
     let dzT: UnsafeMutablePointer<Double>
     /// Same layout as ``LSTMParameters/values``.
     let gradient: UnsafeMutableBufferPointer<Double>
+    /// `W_h^T`, `[H, 4H]`, and `W_h`, `[4H, H]`, packed by ``BatchKernels/pack(_:stride:depth:columns:into:)``
+    /// once an iteration for the recurrent products of the forward and the backward pass.
+    let recurrentPanels: UnsafeMutablePointer<Double>
+    let backwardPanels: UnsafeMutablePointer<Double>
 
     private let storage: UnsafeMutableBufferPointer<Double>
     private let categoryStorage: UnsafeMutableBufferPointer<Int>
@@ -670,7 +678,7 @@ private final class BatchWorkspace {
             (x + h) * gateStride, h * k, n * x, n * gateStride, n * h, n * h, (n + b) * hiddenStride, n * k, n * k,
             n * h,
             b * h, b * h,
-            max(h, k), parameterCount, 4 * h * Self.padded(n), n, x * gateStride,
+            max(h, k), parameterCount, 4 * h * Self.padded(n), n, x * gateStride, 4 * h * h, 4 * h * h,
         ]
         storage = .allocate(capacity: sizes.reduce(0, +))
         storage.initialize(repeating: 0)
@@ -698,6 +706,8 @@ private final class BatchWorkspace {
         dzT = take(sizes[14])
         ones = take(sizes[15])
         inputGradientT = take(sizes[16])
+        recurrentPanels = take(sizes[17])
+        backwardPanels = take(sizes[18])
         ones.update(repeating: 1, count: n)
         categories = categoryStorage.baseAddress!
     }

@@ -30,19 +30,39 @@ import Testing
         let startRow = (0..<shape.columns).map { _ in generator.nextDouble(in: -1, 1) }
         let cStride = shape.columns + 1
         let initial = (0..<(shape.rows * cStride)).map { _ in generator.nextDouble(in: -1, 1) }
-        for mode in 0..<3 {
+        // B read through its row stride, and B packed in panels first: the same bits.
+        var panels = [Double](repeating: .nan, count: shape.depth * shape.columns)
+        b.withUnsafeBufferPointer { b in
+            panels.withUnsafeMutableBufferPointer { panels in
+                BatchKernels.pack(
+                    b.baseAddress!, stride: bStride, depth: shape.depth, columns: shape.columns,
+                    into: panels.baseAddress!)
+            }
+        }
+        #expect(panels.allSatisfy { !$0.isNaN }, "pack fills every value")
+        for (mode, packed) in (0..<3).flatMap({ mode in [(mode, false), (mode, true)] }) {
             var c = initial
             a.withUnsafeBufferPointer { a in
                 b.withUnsafeBufferPointer { b in
-                    startRow.withUnsafeBufferPointer { row in
-                        c.withUnsafeMutableBufferPointer { c in
-                            let start: BatchKernels.Start =
-                                mode == 0 ? .zero : mode == 1 ? .current : .row(row.baseAddress!)
-                            BatchKernels.product(
-                                rows: shape.rows, columns: shape.columns, depth: shape.depth,
-                                a: .init(base: a.baseAddress!, rowStride: 1, depthStride: shape.rows),
-                                b: b.baseAddress!, bStride: bStride,
-                                c: c.baseAddress!, cStride: cStride, start: start)
+                    panels.withUnsafeBufferPointer { panels in
+                        startRow.withUnsafeBufferPointer { row in
+                            c.withUnsafeMutableBufferPointer { c in
+                                let start: BatchKernels.Start =
+                                    mode == 0 ? .zero : mode == 1 ? .current : .row(row.baseAddress!)
+                                let a = BatchKernels.Strided(
+                                    base: a.baseAddress!, rowStride: 1, depthStride: shape.rows)
+                                if packed {
+                                    BatchKernels.product(
+                                        rows: shape.rows, columns: shape.columns, depth: shape.depth, a: a,
+                                        panels: panels.baseAddress ?? b.baseAddress!,
+                                        c: c.baseAddress!, cStride: cStride, start: start)
+                                } else {
+                                    BatchKernels.product(
+                                        rows: shape.rows, columns: shape.columns, depth: shape.depth, a: a,
+                                        b: b.baseAddress!, bStride: bStride,
+                                        c: c.baseAddress!, cStride: cStride, start: start)
+                                }
+                            }
                         }
                     }
                 }
@@ -53,7 +73,9 @@ import Testing
                     for p in 0..<shape.depth {
                         sum = sum + a[p * shape.rows + i] * b[p * bStride + j]
                     }
-                    #expect(c[i * cStride + j].bitPattern == sum.bitPattern, "mode \(mode) at (\(i), \(j))")
+                    #expect(
+                        c[i * cStride + j].bitPattern == sum.bitPattern,
+                        "mode \(mode), packed \(packed) at (\(i), \(j))")
                 }
                 // The padding between rows is never written.
                 #expect(c[i * cStride + shape.columns] == initial[i * cStride + shape.columns])
