@@ -124,26 +124,41 @@ enum BatchKernels {
     /// remain, then 4 if four remain, then 1) at `j * depth`, its element `(p, j + l)` at
     /// `j * depth + p * w + l`.
     ///
+    /// With `first` and `total`, `B` is columns `first ..< first + columns` of a wider matrix of
+    /// `total` columns whose panels are laid out as above: packing the parts of a matrix held in
+    /// several buffers (a column of ones, the inputs, the hidden states) one after another
+    /// builds its panels without copying it whole first.
+    ///
     /// - Parameters:
     ///   - b: the first element of `B`.
     ///   - stride: the distance between rows of `B`.
     ///   - depth: the rows of `B`.
     ///   - columns: the columns of `B`.
-    ///   - panels: room for `depth * columns` values; may not overlap `B`.
+    ///   - panels: room for `depth * total` values; may not overlap `B`.
+    ///   - first: the column of the packed matrix that `B`'s first column becomes.
+    ///   - total: the columns of the packed matrix (`columns` when nil).
     static func pack(
-        _ b: UnsafePointer<Double>, stride: Int, depth: Int, columns: Int, into panels: UnsafeMutablePointer<Double>
+        _ b: UnsafePointer<Double>, stride: Int, depth: Int, columns: Int, into panels: UnsafeMutablePointer<Double>,
+        asColumnsFrom first: Int = 0, of total: Int? = nil
     ) {
+        let total = total ?? columns
+        let end = first + columns
+        precondition(first >= 0 && end <= total, "packed columns lie outside the packed matrix")
         var j = 0
-        while j < columns {
-            let width = panelWidth(from: j, columns: columns)
-            var to = panels + j * depth
-            var from = b + j
-            for _ in 0..<depth {
-                for l in 0..<width {
-                    to[l] = from[l]
+        while j < end {
+            let width = panelWidth(from: j, columns: total)
+            let low = max(j, first)
+            let count = min(j + width, end) - low
+            if count > 0 {
+                var to = panels + j * depth + (low - j)
+                var from = b + (low - first)
+                for _ in 0..<depth {
+                    for l in 0..<count {
+                        to[l] = from[l]
+                    }
+                    to += width
+                    from += stride
                 }
-                to += width
-                from += stride
             }
             j += width
         }

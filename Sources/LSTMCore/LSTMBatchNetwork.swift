@@ -6,13 +6,13 @@
 /// `sigmoid`), with a readout `y(t) = Wy h(t) + by` of `K` outputs and a ``BatchLoss``. A
 /// training iteration, for `B` sequences of `T` steps:
 ///
-/// - the input projection of all `T B` steps, `P = W_x X + b`, one product `[T B, X] x [X, 4H]`
-///   (for category inputs a gather of columns of `W_x`);
-/// - per step, `z(t) = P(t) + W_h h(t-1)`, one product `[B, H] x [H, 4H]`, then the gates;
+/// - per step, the input projection `P(t) = b + W_x x(t)`, one product `[B, X] x [X, 4H]` (for
+///   category inputs a gather of columns of `W_x`, for all steps up front), then
+///   `z(t) = P(t) + W_h h(t-1)`, one product `[B, H] x [H, 4H]`, then the gates;
 /// - the readout of all steps, `Y = H Wy^T + by`, one product `[T B, H] x [H, K]`;
 /// - going back, per step, `dh(t-1) = W_h^T dz(t)`, one product `[B, 4H] x [4H, H]`;
-/// - the weight gradient `sum dz [x, h(t-1)]^T` over all steps and sequences, one product
-///   `[4H, T B] x [T B, X+H]`, and the readout's likewise.
+/// - the weight and bias gradient `sum dz [x, h(t-1), 1]^T` over all steps and sequences, one
+///   product `[4H, T B] x [T B, X+H+1]`, and the readout's likewise.
 ///
 /// ## Summation order (the reproducibility contract of the batched path)
 ///
@@ -244,11 +244,15 @@ public final class LSTMBatchNetwork {
         }
         // W_h^T again, in the column panels every step's product reads.
         BatchKernels.pack(ws.weightsT + x * gs, stride: gs, depth: h, columns: gateRows, into: ws.recurrentPanels)
-        // The input projection of every step, P[n] = b + W_x x[n], into the gate buffer.
         let gates = ws.gates  // [T, B, 4H]
+        let dense: Bool
         switch batch.inputs {
         case .dense(let inputs):
-            // x, [T, B, X]: time-major, so that each step's rows are contiguous.
+            // x, [T, B, X]: time-major, so that each step's rows are contiguous. Each step's input
+            // projection, b + W_x x[n], is its own product just before the recurrent one, which
+            // then finds the gates in the cache (one product over all steps left T B rows of 4H
+            // gates to be read back from memory).
+            dense = true
             for sequence in 0..<b {
                 for t in 0..<steps {
                     let from = (sequence * steps + t) * x
@@ -258,12 +262,9 @@ public final class LSTMBatchNetwork {
                     }
                 }
             }
-            BatchKernels.product(
-                rows: count, columns: gateRows, depth: x,
-                a: .init(base: ws.inputs, rowStride: x, depthStride: 1),
-                b: ws.weightsT, bStride: gs,
-                c: gates, cStride: gs, start: .row(bias))
         case .categories(let categories):
+            // The input projection of every step, b + W[:, c], a gather into the gate buffer.
+            dense = false
             for sequence in 0..<b {
                 for t in 0..<steps {
                     let category = categories[sequence * steps + t]
@@ -284,6 +285,14 @@ public final class LSTMBatchNetwork {
         let stepSize = b * h
         for t in 0..<steps {
             let z = gates + t * b * gs  // [B, 4H]
+            if dense {
+                // z(t) = b + x(t) W_x^T.
+                BatchKernels.product(
+                    rows: b, columns: gateRows, depth: x,
+                    a: .init(base: ws.inputs + t * b * x, rowStride: x, depthStride: 1),
+                    b: ws.weightsT, bStride: gs,
+                    c: z, cStride: gs, start: .row(bias))
+            }
             if t > 0 {
                 // z(t) += h(t-1) W_h^T: h(t-1) is hidden slot t.
                 BatchKernels.product(
@@ -446,27 +455,37 @@ public final class LSTMBatchNetwork {
         // from dz, 4 KB apart, they defeated the prefetcher).
         let ns = BatchWorkspace.padded(count)
         Self.transpose(dz, rows: count, columns: gateRows, stride: gs, into: ws.dzT, stride: ns)
-        // dW_h = sum_n dz_n h_n(t-1)^T: [4H, T B] x [T B, H]; hidden slots 0..<T are h(t-1).
-        BatchKernels.product(
-            rows: gateRows, columns: h, depth: count,
-            a: .init(base: ws.dzT, rowStride: ns, depthStride: 1),
-            b: ws.hidden, bStride: hs,
-            c: gradient + x, cStride: rowLength, start: .zero)
+        // One product gives dW and db: dz^T [4H, T B] times the columns [x_n | h_n(t-1) | 1], packed
+        // from three buffers (hidden slots 0..<T are h(t-1); a category input has no x columns
+        // here and adds its terms below), into a [4H, X+H+1] scratch copied into place. Each
+        // element is `sum_n dz_n[r] * column_n`, from 0, n ascending: x_n[c] * dz_n[r] and
+        // dz_n[r] * 1 are the same products as the rule's.
+        let denseColumns: Int
         switch batch.inputs {
-        case .dense:
-            // dW_x^T = sum_n x_n dz_n^T: [X, T B] x [T B, 4H] (a narrow X gets wide tiles this
-            // way round), then into the first X columns of each row.
-            BatchKernels.product(
-                rows: x, columns: gateRows, depth: count,
-                a: .init(base: ws.inputs, rowStride: 1, depthStride: x),
-                b: dz, bStride: gs,
-                c: ws.inputGradientT, cStride: gs, start: .zero)
-            for r in 0..<gateRows {
-                for c in 0..<x {
-                    gradient[r * rowLength + c] = ws.inputGradientT[c * gs + r]
-                }
-            }
-        case .categories:
+        case .dense: denseColumns = x
+        case .categories: denseColumns = 0
+        }
+        let columns = denseColumns + h + 1
+        let panels = ws.gradientPanels
+        BatchKernels.pack(
+            ws.inputs, stride: x, depth: count, columns: denseColumns, into: panels, asColumnsFrom: 0, of: columns)
+        BatchKernels.pack(
+            ws.hidden, stride: hs, depth: count, columns: h, into: panels, asColumnsFrom: denseColumns, of: columns)
+        BatchKernels.pack(
+            ws.ones, stride: 1, depth: count, columns: 1, into: panels, asColumnsFrom: columns - 1, of: columns)
+        let weightGradient = ws.weightGradient
+        BatchKernels.product(
+            rows: gateRows, columns: columns, depth: count,
+            a: .init(base: ws.dzT, rowStride: ns, depthStride: 1),
+            panels: panels,
+            c: weightGradient, cStride: columns, start: .zero)
+        let biasGradient = gradient + shape.biasRange.lowerBound
+        for r in 0..<gateRows {
+            let from = weightGradient + r * columns
+            (gradient + r * rowLength + x - denseColumns).update(from: from, count: denseColumns + h)
+            biasGradient[r] = from[columns - 1]
+        }
+        if case .categories = batch.inputs {
             for r in 0..<gateRows {
                 (gradient + r * rowLength).update(repeating: 0, count: x)
             }
@@ -480,13 +499,6 @@ public final class LSTMBatchNetwork {
                 }
             }
         }
-        // db[r] = sum_n dz_n[r]: a product with a column of ones keeps the rule (each term is
-        // dz_n[r] * 1, exact) and the blocking.
-        BatchKernels.product(
-            rows: 1, columns: gateRows, depth: count,
-            a: .init(base: ws.ones, rowStride: 0, depthStride: 1),
-            b: dz, bStride: gs,
-            c: gradient + shape.biasRange.lowerBound, cStride: gateRows, start: .zero)
         if !firstCell {
             let dReadout = gradient + shape.readoutRange.lowerBound
             // dWy = sum_n dy_n h_n^T: [K, T B] x [T B, H]; hidden slots 1...T are h(t).
@@ -655,8 +667,8 @@ private final class BatchWorkspace {
     let zeros: UnsafeMutablePointer<Double>
     /// `[N]`, all 1.
     let ones: UnsafeMutablePointer<Double>
-    /// `[X, 4H]` (rows ``gateStride`` apart): the gradient of `W_x`, transposed.
-    let inputGradientT: UnsafeMutablePointer<Double>
+    /// `[4H, X+H+1]`: `[dW_x | dW_h | db]`, as the weight gradient's product leaves it.
+    let weightGradient: UnsafeMutablePointer<Double>
     /// `[4H, N]` (rows `padded(N)` apart): `dz` transposed.
     let dzT: UnsafeMutablePointer<Double>
     /// Same layout as ``LSTMParameters/values``.
@@ -665,6 +677,8 @@ private final class BatchWorkspace {
     /// once an iteration for the recurrent products of the forward and the backward pass.
     let recurrentPanels: UnsafeMutablePointer<Double>
     let backwardPanels: UnsafeMutablePointer<Double>
+    /// `[N, X+H+1]`: the columns `[x_n | h_n(t-1) | 1]` of the weight gradient's product, packed.
+    let gradientPanels: UnsafeMutablePointer<Double>
 
     private let storage: UnsafeMutableBufferPointer<Double>
     private let categoryStorage: UnsafeMutableBufferPointer<Int>
@@ -678,7 +692,8 @@ private final class BatchWorkspace {
             (x + h) * gateStride, h * k, n * x, n * gateStride, n * h, n * h, (n + b) * hiddenStride, n * k, n * k,
             n * h,
             b * h, b * h,
-            max(h, k), parameterCount, 4 * h * Self.padded(n), n, x * gateStride, 4 * h * h, 4 * h * h,
+            max(h, k), parameterCount, 4 * h * Self.padded(n), n, 4 * h * (x + h + 1), 4 * h * h, 4 * h * h,
+            n * (x + h + 1),
         ]
         storage = .allocate(capacity: sizes.reduce(0, +))
         storage.initialize(repeating: 0)
@@ -705,9 +720,10 @@ private final class BatchWorkspace {
         gradient = UnsafeMutableBufferPointer(start: take(sizes[13]), count: parameterCount)
         dzT = take(sizes[14])
         ones = take(sizes[15])
-        inputGradientT = take(sizes[16])
+        weightGradient = take(sizes[16])
         recurrentPanels = take(sizes[17])
         backwardPanels = take(sizes[18])
+        gradientPanels = take(sizes[19])
         ones.update(repeating: 1, count: n)
         categories = categoryStorage.baseAddress!
     }

@@ -84,6 +84,46 @@ import Testing
     }
 }
 
+extension BatchKernelTests {
+    /// The weight gradient packs its right-hand side from three buffers (ones, inputs, hidden
+    /// states): packing a matrix as column ranges of the whole, each from its own buffer and
+    /// stride, writes exactly the panels of the whole.
+    @Test(arguments: shapes)
+    func packingInPartsGivesThePanelsOfTheWhole(_ shape: Shape) {
+        var generator = Xoshiro256StarStar(seed: UInt64(shape.depth * 1000 + shape.columns))
+        let (depth, columns) = (shape.depth, shape.columns)
+        let whole = (0..<(depth * columns)).map { _ in generator.nextDouble(in: -1, 1) }
+        var expected = [Double](repeating: .nan, count: depth * columns)
+        whole.withUnsafeBufferPointer { b in
+            expected.withUnsafeMutableBufferPointer { panels in
+                BatchKernels.pack(
+                    b.baseAddress!, stride: columns, depth: depth, columns: columns, into: panels.baseAddress!)
+            }
+        }
+        // Three parts, the middle one possibly empty, each copied into a buffer of its own stride.
+        let cuts = [0, columns / 3, columns / 3 + (columns % 3 == 1 ? 0 : columns / 3 + 1), columns]
+        var packed = [Double](repeating: .nan, count: depth * columns)
+        for part in 0..<3 {
+            let (first, count) = (cuts[part], cuts[part + 1] - cuts[part])
+            let stride = count + part + 1
+            var buffer = [Double](repeating: 0, count: max(depth * stride, 1))
+            for p in 0..<depth {
+                for l in 0..<count {
+                    buffer[p * stride + l] = whole[p * columns + first + l]
+                }
+            }
+            buffer.withUnsafeBufferPointer { b in
+                packed.withUnsafeMutableBufferPointer { panels in
+                    BatchKernels.pack(
+                        b.baseAddress!, stride: stride, depth: depth, columns: count, into: panels.baseAddress!,
+                        asColumnsFrom: first, of: columns)
+                }
+            }
+        }
+        #expect(packed.map(\.bitPattern) == expected.map(\.bitPattern), "cuts \(cuts)")
+    }
+}
+
 @Suite struct BatchGradientTests {
     static let cases: [BatchCase] = [
         BatchCase(loss: .h0Squared, outputs: 1, batchSize: 1, masked: false, cellOutput: .identity, categories: false),
