@@ -19,21 +19,21 @@ extension DeterministicMath {
     ///
     /// - Parameter values: The arguments, overwritten by the results.
     public static func exp(_ values: UnsafeMutableBufferPointer<Double>) {
-        forEachLaneGroup(values, vector: exp(lanes:), scalar: exp)
+        forEachLaneGroup(values, vector: { exp(lanes: $0) }, scalar: { exp($0) })
     }
 
     /// Replaces every element by its ``sigmoid(_:)``, `1 / (1 + exp(-x))`, with the same bits.
     ///
     /// - Parameter values: The arguments, overwritten by the results.
     public static func sigmoid(_ values: UnsafeMutableBufferPointer<Double>) {
-        forEachLaneGroup(values, vector: sigmoid(lanes:), scalar: sigmoid)
+        forEachLaneGroup(values, vector: { sigmoid(lanes: $0) }, scalar: { sigmoid($0) })
     }
 
     /// Replaces every element by its ``tanh(_:)``, with the same bits.
     ///
     /// - Parameter values: The arguments, overwritten by the results.
     public static func tanh(_ values: UnsafeMutableBufferPointer<Double>) {
-        forEachLaneGroup(values, vector: tanh(lanes:), scalar: tanh)
+        forEachLaneGroup(values, vector: { tanh(lanes: $0) }, scalar: { tanh($0) })
     }
 
     /// Applies `vector` to each whole group of lanes and `scalar` to the tail.
