@@ -417,6 +417,10 @@ public final class LSTMBatchNetwork {
         ws.dsNext.update(repeating: 0, count: stepSize)
         // W_h, [4H, H], in the column panels every step's product reads.
         BatchKernels.pack(weights + x, stride: rowLength, depth: gateRows, columns: h, into: ws.backwardPanels)
+        // dz^T, [4H, T B] (rows ns apart), for the weight gradient, which reads each gate row's
+        // terms contiguously (read from dz, 4 KB apart, they defeated the prefetcher). Each step's
+        // block is transposed while it is in the cache.
+        let ns = BatchWorkspace.padded(count)
         for t in stride(from: steps - 1, through: 0, by: -1) {
             for sequence in 0..<b {
                 let n = t * b + sequence
@@ -440,6 +444,8 @@ public final class LSTMBatchNetwork {
                     gate: gate, hiddenSize: h, activated: activated, previous: previous, dh: UnsafePointer(dhNext),
                     dsNext: dsNext, tanhOutput: tanhOutput)
             }
+            Self.transpose(
+                ws.gates + t * b * gs, rows: b, columns: gateRows, stride: gs, into: ws.dzT + t * b, stride: ns)
             if t > 0 {
                 // dL/dh(t-1) from the recurrence: dz(t) W_h, [B, 4H] x [4H, H].
                 BatchKernels.product(
@@ -451,10 +457,6 @@ public final class LSTMBatchNetwork {
         }
         let gradient = ws.gradient.baseAddress!
         let dz = ws.gates  // [T B, 4H] (rows gs apart), n ascending
-        // dz^T, [4H, T B]: the weight gradient reads each gate row's terms contiguously (read
-        // from dz, 4 KB apart, they defeated the prefetcher).
-        let ns = BatchWorkspace.padded(count)
-        Self.transpose(dz, rows: count, columns: gateRows, stride: gs, into: ws.dzT, stride: ns)
         // One product gives dW and db: dz^T [4H, T B] times the columns [x_n | h_n(t-1) | 1], packed
         // from three buffers (hidden slots 0..<T are h(t-1); a category input has no x columns
         // here and adds its terms below), into a [4H, X+H+1] scratch copied into place. Each
@@ -583,7 +585,8 @@ public final class LSTMBatchNetwork {
         }
     }
 
-    /// `to[c][r] = from[r][c]` for `r < rows`, `c < columns`, in 8 by 8 blocks.
+    /// `to[c][r] = from[r][c]` for `r < rows`, `c < columns`: 4 by 4 blocks through SIMD
+    /// registers (four loads, four stores), then the edges one value at a time.
     private static func transpose(
         _ from: UnsafePointer<Double>,
         rows: Int,
@@ -592,23 +595,31 @@ public final class LSTMBatchNetwork {
         into to: UnsafeMutablePointer<Double>,
         stride toStride: Int
     ) {
-        var r0 = 0
-        while r0 < rows {
-            let r1 = min(r0 + 8, rows)
-            var c0 = 0
-            while c0 < columns {
-                let c1 = min(c0 + 8, columns)
-                for c in c0..<c1 {
-                    let target = to + c &* toStride
-                    var source = from + (r0 &* stride &+ c)
-                    for r in r0..<r1 {
-                        target[r] = source.pointee
-                        source += stride
-                    }
-                }
-                c0 = c1
+        typealias Quad = BatchKernels.Quad
+        let fullRows = rows - rows % 4
+        let fullColumns = columns - columns % 4
+        var r = 0
+        while r < fullRows {
+            let source = from + r * stride
+            var c = 0
+            while c < fullColumns {
+                let a = BatchKernels.load(source + c)
+                let b = BatchKernels.load(source + stride + c)
+                let d = BatchKernels.load(source + 2 * stride + c)
+                let e = BatchKernels.load(source + 3 * stride + c)
+                let target = to + c * toStride + r
+                BatchKernels.store(Quad(a[0], b[0], d[0], e[0]), to: target)
+                BatchKernels.store(Quad(a[1], b[1], d[1], e[1]), to: target + toStride)
+                BatchKernels.store(Quad(a[2], b[2], d[2], e[2]), to: target + 2 * toStride)
+                BatchKernels.store(Quad(a[3], b[3], d[3], e[3]), to: target + 3 * toStride)
+                c += 4
             }
-            r0 = r1
+            r += 4
+        }
+        for r in 0..<rows {
+            for c in (r < fullRows ? fullColumns : 0)..<columns {
+                to[c * toStride + r] = from[r * stride + c]
+            }
         }
     }
 
