@@ -159,13 +159,17 @@ public struct Adam: Optimizer {
         let correction2 = 1.0 - beta2Power
         firstMoment.withUnsafeMutableBufferPointer { m in
             secondMoment.withUnsafeMutableBufferPointer { v in
-                for k in 0..<parameters.count {
-                    let g = gradient[k]
-                    m[k] = b1 * m[k] + (1.0 - b1) * g
-                    v[k] = b2 * v[k] + (1.0 - b2) * (g * g)
-                    let mHat = m[k] / correction1
-                    let vHat = v[k] / correction2
-                    parameters[k] = parameters[k] - rate * mHat / (vHat.squareRoot() + eps)
+                OptimizerLanes.forEach(parameters.count) { k, n in
+                    let g = OptimizerLanes.load(gradient.baseAddress! + k, n)
+                    let mk = b1 * OptimizerLanes.load(m.baseAddress! + k, n) + (1.0 - b1) * g
+                    let vk = b2 * OptimizerLanes.load(v.baseAddress! + k, n) + (1.0 - b2) * (g * g)
+                    let mHat = mk / correction1
+                    let vHat = vk / correction2
+                    let theta = OptimizerLanes.load(parameters.baseAddress! + k, n)
+                    OptimizerLanes.store(mk, m.baseAddress! + k, n)
+                    OptimizerLanes.store(vk, v.baseAddress! + k, n)
+                    OptimizerLanes.store(
+                        theta - rate * mHat / (vHat.squareRoot() + eps), parameters.baseAddress! + k, n)
                 }
             }
         }
@@ -215,11 +219,56 @@ public struct RMSProp: Optimizer {
         let (rho, eps, rate) = (decay, epsilon, learningRate)
         let complement = 1.0 - rho
         meanSquare.withUnsafeMutableBufferPointer { v in
-            for k in 0..<parameters.count {
-                let g = gradient[k]
-                v[k] = rho * v[k] + complement * (g * g)
-                parameters[k] = parameters[k] - rate * g / (v[k].squareRoot() + eps)
+            OptimizerLanes.forEach(parameters.count) { k, n in
+                let g = OptimizerLanes.load(gradient.baseAddress! + k, n)
+                let vk = rho * OptimizerLanes.load(v.baseAddress! + k, n) + complement * (g * g)
+                let theta = OptimizerLanes.load(parameters.baseAddress! + k, n)
+                OptimizerLanes.store(vk, v.baseAddress! + k, n)
+                OptimizerLanes.store(theta - rate * g / (vk.squareRoot() + eps), parameters.baseAddress! + k, n)
             }
         }
+    }
+}
+
+/// Four parameters at a time in SIMD lanes, for the rules with divisions and square roots (which
+/// the compiler does not vectorize on its own). Each lane performs the scalar formula's IEEE
+/// operations in its order, so the result is the scalar loop's, bit for bit; the last group is
+/// padded with zeros, and its padding is never stored.
+enum OptimizerLanes {
+    typealias Lanes = SIMD4<Double>
+
+    /// Calls `body(k, n)` for `k = 0, 4, 8, ...` below `count`, `n` the elements from `k` on (at
+    /// most 4).
+    @inline(__always)
+    static func forEach(_ count: Int, _ body: (Int, Int) -> Void) {
+        var k = 0
+        while k < count {
+            body(k, min(4, count - k))
+            k += 4
+        }
+    }
+
+    /// The `n` values from `pointer` on, zeros after them.
+    @inline(__always)
+    static func load(_ pointer: UnsafePointer<Double>, _ n: Int) -> Lanes {
+        if n == 4 { return UnsafeRawPointer(pointer).loadUnaligned(as: Lanes.self) }
+        var lanes = Lanes()
+        for l in 0..<n { lanes[l] = pointer[l] }
+        return lanes
+    }
+
+    @inline(__always)
+    static func load(_ pointer: UnsafeMutablePointer<Double>, _ n: Int) -> Lanes {
+        load(UnsafePointer(pointer), n)
+    }
+
+    /// Stores the first `n` lanes at `pointer`.
+    @inline(__always)
+    static func store(_ lanes: Lanes, _ pointer: UnsafeMutablePointer<Double>, _ n: Int) {
+        if n == 4 {
+            UnsafeMutableRawPointer(pointer).storeBytes(of: lanes, as: Lanes.self)
+            return
+        }
+        for l in 0..<n { pointer[l] = lanes[l] }
     }
 }

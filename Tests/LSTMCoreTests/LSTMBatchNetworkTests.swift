@@ -451,6 +451,41 @@ extension BatchKernelTests {
 }
 
 @Suite struct RMSPropTests {
+    /// Adam and RMSProp update four parameters at a time in SIMD lanes: seven parameters (one
+    /// full group and a padded one), three steps, against the scalar formulas bit for bit.
+    @Test(arguments: ["rmsprop", "adam"])
+    func laneUpdatesAreTheScalarFormulaBitForBit(_ name: String) {
+        var optimizer: any Optimizer =
+            name == "adam"
+            ? Adam(learningRate: 0.01, beta1: 0.8, beta2: 0.99, epsilon: 1e-7) : RMSProp(learningRate: 0.01)
+        var generator = Xoshiro256StarStar(seed: 7)
+        var parameters = (0..<7).map { _ in generator.nextDouble(in: -1, 1) }
+        var expected = parameters
+        var (m, v) = ([Double](repeating: 0, count: 7), [Double](repeating: 0, count: 7))
+        var (beta1Power, beta2Power) = (1.0, 1.0)
+        for _ in 0..<3 {
+            let g = (0..<7).map { _ in generator.nextDouble(in: -2, 2) }
+            parameters.withUnsafeMutableBufferPointer { p in
+                g.withUnsafeBufferPointer { optimizer.update(p, gradient: $0) }
+            }
+            beta1Power *= 0.8
+            beta2Power *= 0.99
+            for k in 0..<7 {
+                if name == "adam" {
+                    m[k] = 0.8 * m[k] + (1.0 - 0.8) * g[k]
+                    v[k] = 0.99 * v[k] + (1.0 - 0.99) * (g[k] * g[k])
+                    let mHat = m[k] / (1.0 - beta1Power)
+                    let vHat = v[k] / (1.0 - beta2Power)
+                    expected[k] = expected[k] - 0.01 * mHat / (vHat.squareRoot() + 1e-7)
+                } else {
+                    v[k] = 0.9 * v[k] + (1 - 0.9) * (g[k] * g[k])
+                    expected[k] = expected[k] - 0.01 * g[k] / (v[k].squareRoot() + 1e-8)
+                }
+            }
+            #expect(parameters.map(\.bitPattern) == expected.map(\.bitPattern))
+        }
+    }
+
     @Test func updateFollowsTheFormula() {
         var optimizer = RMSProp(learningRate: 0.01)
         var parameters: [Double] = [1.0, -2.0, 0.5, 0.0]
