@@ -339,108 +339,189 @@ enum Kernels {
         mode: OuterProductMode,
         descending: Bool
     ) {
-        for step in 0..<rows {
-            let r = descending ? rows - 1 - step : step
-            // coefficients[n] = dz[k][r] for k = steps - 1 - n: the order the sums use.
+        // coefficients[n] = dz[k][r] for k = steps - 1 - n: the order the sums use.
+        func fill(_ r: Int, _ coefficients: UnsafeMutablePointer<Double>) {
             for n in 0..<steps {
                 coefficients[n] = dz[(steps - 1 - n) * dzStride + r]
             }
-            let out: UnsafeMutablePointer<Double>
+        }
+        var step = 0
+        while step < rows {
+            let r = descending ? rows - 1 - step : step
+            fill(r, coefficients)
+            guard step + 1 < rows else {
+                finishRow(
+                    r, from: 0, xc: xc, xcStride: xcStride, steps: steps, rows: dzStride, columns: columns,
+                    coefficients: coefficients, mode: mode)
+                break
+            }
+            // Two rows at once, the next in order with its coefficients after the first's: their
+            // 16-column blocks share every load of xc (one load fed one row's multiplies before,
+            // and the loads bounded the loop). Each entry's sum is the same, term for term.
+            let next = descending ? r - 1 : r + 1
+            let second = coefficients + steps
+            fill(next, second)
+            let out0: UnsafeMutablePointer<Double>
+            let out1: UnsafeMutablePointer<Double>
             let rate: Double?
             switch mode {
             case .store(let target):
-                out = target + r * columns
-                rate = nil
+                (out0, out1, rate) = (target + r * columns, target + next * columns, nil)
             case .descend(let fused):
-                out = fused.weights + r * columns
-                rate = fused.rate
+                (out0, out1, rate) = (fused.weights + r * columns, fused.weights + next * columns, fused.rate)
             }
             var c = 0
             while c + 16 <= columns {
                 var a0 = Vector()
                 var a1 = Vector()
+                var b0 = Vector()
+                var b1 = Vector()
                 var x = xc + (steps - 1) * xcStride + c
                 for n in 0..<steps {
+                    let x0 = load(x)
+                    let x1 = load(x + 8)
                     let s = Vector(repeating: coefficients[n])
-                    a0 = a0 + load(x) * s
-                    a1 = a1 + load(x + 8) * s
+                    let t = Vector(repeating: second[n])
+                    a0 = a0 + x0 * s
+                    a1 = a1 + x1 * s
+                    b0 = b0 + x0 * t
+                    b1 = b1 + x1 * t
                     x -= xcStride
                 }
                 if let rate {
                     let step = Vector(repeating: rate)
-                    store(load(out + c) - step * a0, to: out + c)
-                    store(load(out + c + 8) - step * a1, to: out + c + 8)
+                    store(load(out0 + c) - step * a0, to: out0 + c)
+                    store(load(out0 + c + 8) - step * a1, to: out0 + c + 8)
+                    store(load(out1 + c) - step * b0, to: out1 + c)
+                    store(load(out1 + c + 8) - step * b1, to: out1 + c + 8)
                 } else {
-                    store(a0, to: out + c)
-                    store(a1, to: out + c + 8)
+                    store(a0, to: out0 + c)
+                    store(a1, to: out0 + c + 8)
+                    store(b0, to: out1 + c)
+                    store(b1, to: out1 + c + 8)
                 }
                 c += 16
             }
-            while c + 8 <= columns {
-                var a = Vector()
-                var x = xc + (steps - 1) * xcStride + c
-                for n in 0..<steps {
-                    a = a + load(x) * Vector(repeating: coefficients[n])
-                    x -= xcStride
-                }
-                if let rate {
-                    store(load(out + c) - Vector(repeating: rate) * a, to: out + c)
-                } else {
-                    store(a, to: out + c)
-                }
-                c += 8
+            finishRow(
+                r, from: c, xc: xc, xcStride: xcStride, steps: steps, rows: dzStride, columns: columns,
+                coefficients: coefficients, mode: mode)
+            finishRow(
+                next, from: c, xc: xc, xcStride: xcStride, steps: steps, rows: dzStride, columns: columns,
+                coefficients: second, mode: mode)
+            step += 2
+        }
+    }
+
+    /// Row `r` of ``outerProductSum(dz:dzStride:xc:xcStride:steps:rows:columns:coefficients:mode:descending:)``
+    /// from column `from` on, with its coefficients filled in, then (descending) its bias and
+    /// projection.
+    @inline(__always)
+    private static func finishRow(
+        _ r: Int,
+        from: Int,
+        xc: UnsafePointer<Double>,
+        xcStride: Int,
+        steps: Int,
+        rows: Int,
+        columns: Int,
+        coefficients: UnsafeMutablePointer<Double>,
+        mode: OuterProductMode
+    ) {
+        let out: UnsafeMutablePointer<Double>
+        let rate: Double?
+        switch mode {
+        case .store(let target):
+            out = target + r * columns
+            rate = nil
+        case .descend(let fused):
+            out = fused.weights + r * columns
+            rate = fused.rate
+        }
+        var c = from
+        while c + 16 <= columns {
+            var a0 = Vector()
+            var a1 = Vector()
+            var x = xc + (steps - 1) * xcStride + c
+            for n in 0..<steps {
+                let s = Vector(repeating: coefficients[n])
+                a0 = a0 + load(x) * s
+                a1 = a1 + load(x + 8) * s
+                x -= xcStride
             }
-            while c + 4 <= columns {
-                var a = SIMD4<Double>()
-                var x = xc + (steps - 1) * xcStride + c
-                for n in 0..<steps {
-                    a =
-                        a + UnsafeRawPointer(x).loadUnaligned(as: SIMD4<Double>.self)
-                        * SIMD4(repeating: coefficients[n])
-                    x -= xcStride
-                }
-                let target = UnsafeMutableRawPointer(out + c)
-                if let rate {
-                    let old = target.loadUnaligned(as: SIMD4<Double>.self)
-                    target.storeBytes(of: old - SIMD4(repeating: rate) * a, as: SIMD4<Double>.self)
-                } else {
-                    target.storeBytes(of: a, as: SIMD4<Double>.self)
-                }
-                c += 4
+            if let rate {
+                let step = Vector(repeating: rate)
+                store(load(out + c) - step * a0, to: out + c)
+                store(load(out + c + 8) - step * a1, to: out + c + 8)
+            } else {
+                store(a0, to: out + c)
+                store(a1, to: out + c + 8)
             }
-            while c < columns {
-                var s = 0.0
-                var x = xc + (steps - 1) * xcStride + c
-                for n in 0..<steps {
-                    s = s + x.pointee * coefficients[n]
-                    x -= xcStride
-                }
-                if let rate {
-                    out[c] = out[c] - rate * s
-                } else {
-                    out[c] = s
-                }
-                c += 1
+            c += 16
+        }
+        while c + 8 <= columns {
+            var a = Vector()
+            var x = xc + (steps - 1) * xcStride + c
+            for n in 0..<steps {
+                a = a + load(x) * Vector(repeating: coefficients[n])
+                x -= xcStride
             }
-            if case .descend(let fused) = mode {
-                var db = 0.0
-                for n in 0..<steps {
-                    db = db + coefficients[n]
-                }
-                let bias = fused.bias[r] - fused.rate * db
-                fused.bias[r] = bias
-                projectRow(
-                    UnsafePointer(out),
-                    bias: bias,
-                    row: r,
-                    rows: dzStride,
-                    inputSize: fused.inputSize,
-                    xc: xc,
-                    xcStride: xcStride,
-                    steps: steps,
-                    out: fused.projection
-                )
+            if let rate {
+                store(load(out + c) - Vector(repeating: rate) * a, to: out + c)
+            } else {
+                store(a, to: out + c)
             }
+            c += 8
+        }
+        while c + 4 <= columns {
+            var a = SIMD4<Double>()
+            var x = xc + (steps - 1) * xcStride + c
+            for n in 0..<steps {
+                a =
+                    a + UnsafeRawPointer(x).loadUnaligned(as: SIMD4<Double>.self)
+                    * SIMD4(repeating: coefficients[n])
+                x -= xcStride
+            }
+            let target = UnsafeMutableRawPointer(out + c)
+            if let rate {
+                let old = target.loadUnaligned(as: SIMD4<Double>.self)
+                target.storeBytes(of: old - SIMD4(repeating: rate) * a, as: SIMD4<Double>.self)
+            } else {
+                target.storeBytes(of: a, as: SIMD4<Double>.self)
+            }
+            c += 4
+        }
+        while c < columns {
+            var s = 0.0
+            var x = xc + (steps - 1) * xcStride + c
+            for n in 0..<steps {
+                s = s + x.pointee * coefficients[n]
+                x -= xcStride
+            }
+            if let rate {
+                out[c] = out[c] - rate * s
+            } else {
+                out[c] = s
+            }
+            c += 1
+        }
+        if case .descend(let fused) = mode {
+            var db = 0.0
+            for n in 0..<steps {
+                db = db + coefficients[n]
+            }
+            let bias = fused.bias[r] - fused.rate * db
+            fused.bias[r] = bias
+            projectRow(
+                UnsafePointer(out),
+                bias: bias,
+                row: r,
+                rows: rows,
+                inputSize: fused.inputSize,
+                xc: xc,
+                xcStride: xcStride,
+                steps: steps,
+                out: fused.projection
+            )
         }
     }
 }

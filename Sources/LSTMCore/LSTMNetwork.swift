@@ -431,7 +431,8 @@ private final class Workspace {
     init(hiddenSize h: Int, rowLength: Int, steps k: Int, parameterCount: Int, inputs: [Double], inputSize: Int) {
         stepCount = k
         let sizes = [
-            k * rowLength, k * 4 * h, k * h, k * h, k * h, k * 4 * h, k, k, h, h, h, h, k, parameterCount, k * 4 * h,
+            k * rowLength, k * 4 * h, k * h, k * h, k * h, k * 4 * h, k, k, h, h, h, h, 2 * k, parameterCount,
+            k * 4 * h,
         ]
         storage = .allocate(capacity: sizes.reduce(0, +))
         storage.initialize(repeating: 0)
