@@ -57,6 +57,8 @@ enum ProcessSweepBench {
         let rounds = quick ? 3 : 7
         // samples[final][jobs - 1]
         var samples: [Bool: [[Sample]]] = [false: [[], []], true: [[], []]]
+        // Wall seconds of two --jobs 1 processes (no checkpoints) run at once, one per round.
+        var sideBySide: [Double] = []
         _ = spawn([runner, "run", specs[false] ?? "", "--db", directory.appendingPathComponent("warm.sqlite").path])
         for round in 0..<rounds {
             for jobs in 1...2 {
@@ -75,6 +77,23 @@ enum ProcessSweepBench {
                     try? FileManager.default.removeItem(at: database)
                 }
             }
+            // The machine's own ceiling: two independent --jobs 1 sweeps side by side.
+            let pair = (0..<2).map { directory.appendingPathComponent("r\(round)-pair-\($0)") }
+            for folder in pair {
+                try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            }
+            let commands = pair.map {
+                [
+                    runner, "run", specs[false] ?? "", "--db", $0.appendingPathComponent("runs.sqlite").path, "--jobs",
+                    "1", "--quiet",
+                ]
+            }
+            guard let seconds = spawnSideBySide(commands[0], commands[1]) else {
+                print("not run: two runner processes side by side failed")
+                return [:]
+            }
+            sideBySide.append(seconds)
+            for folder in pair { try? FileManager.default.removeItem(at: folder) }
         }
         func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
         var record: [String: Any] = ["rounds": rounds]
@@ -98,6 +117,23 @@ enum ProcessSweepBench {
                 "jobs2_cpu": two.map(\.cpu), "speedup": median(ratios), "speedup_fastest": fastest,
             ]
         }
+        // Two workers that share nothing can at best do twice the work of one in the time one
+        // takes; the machine gives less when its two processors share a core, a cache or memory
+        // bandwidth. The ratio of one --jobs 1 sweep to half of two side by side is that limit.
+        let alone = samples[false]?[0] ?? []
+        let ceilings = zip(alone, sideBySide).map { 2 * $0.seconds / $1 }
+        let fastestCeiling = 2 * (alone.map(\.seconds).min() ?? 0) / (sideBySide.min() ?? 1)
+        print(
+            String(
+                format:
+                    "machine ceiling: two --jobs 1 sweeps side by side end after %.3f s (median): 2 x jobs 1 / that = "
+                    + "%.2fx (per round %@), fastest vs fastest %.2fx; the most any --jobs 2 can reach here",
+                median(sideBySide), median(ceilings),
+                ceilings.map { String(format: "%.2f", $0) }.joined(separator: ", "),
+                fastestCeiling))
+        record["side_by_side"] = [
+            "seconds": sideBySide, "ceiling": median(ceilings), "ceiling_fastest": fastestCeiling,
+        ]
         for jobs in 1...2 {
             let without = samples[false]?[jobs - 1] ?? []
             let with = samples[true]?[jobs - 1] ?? []
@@ -120,21 +156,44 @@ enum ProcessSweepBench {
     /// Runs `arguments` (standard output and error to /dev/null) and waits for it; `nil` when it
     /// cannot be started or fails.
     static func spawn(_ arguments: [String]) -> Sample? {
+        let start = Bench.clock.now
+        guard let pid = launch(arguments), let cpu = reap(pid) else { return nil }
+        return Sample(seconds: Bench.seconds(start.duration(to: Bench.clock.now)), cpu: cpu)
+    }
+
+    /// Runs two commands at once and waits for both: the wall seconds until the second ends, or
+    /// `nil` when one cannot be started or fails.
+    static func spawnSideBySide(_ first: [String], _ second: [String]) -> Double? {
+        let start = Bench.clock.now
+        guard let one = launch(first) else { return nil }
+        guard let two = launch(second) else {
+            _ = reap(one)
+            return nil
+        }
+        let results = [reap(one), reap(two)]
+        guard !results.contains(where: { $0 == nil }) else { return nil }
+        return Bench.seconds(start.duration(to: Bench.clock.now))
+    }
+
+    /// Starts `arguments` with standard output and error to /dev/null.
+    private static func launch(_ arguments: [String]) -> pid_t? {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        let start = Bench.clock.now
-        guard let pid = RunEnvironment.spawn(arguments, searchingPath: false, actions: &actions) else { return nil }
+        return RunEnvironment.spawn(arguments, searchingPath: false, actions: &actions)
+    }
+
+    /// Waits for `pid`: its CPU seconds (user + system), or `nil` when it failed.
+    private static func reap(_ pid: pid_t) -> Double? {
         var status: Int32 = 0
         var usage = rusage()
         while wait4(pid, &status, 0, &usage) < 0 {
             guard errno == EINTR else { return nil }
         }
-        let seconds = Bench.seconds(start.duration(to: Bench.clock.now))
         guard status == 0 else { return nil }
         func time(_ value: timeval) -> Double { Double(value.tv_sec) + Double(value.tv_usec) / 1e6 }
-        return Sample(seconds: seconds, cpu: time(usage.ru_utime) + time(usage.ru_stime))
+        return time(usage.ru_utime) + time(usage.ru_stime)
     }
 }
