@@ -334,10 +334,11 @@ public final class LSTMBatchNetwork {
                     ws.readoutT[c * k + j] = readout[j * h + c]
                 }
             }
+            BatchKernels.pack(ws.readoutT, stride: k, depth: h, columns: k, into: ws.readoutPanels)
             BatchKernels.product(
                 rows: count, columns: k, depth: h,
                 a: .init(base: ws.hidden + b * hs, rowStride: hs, depthStride: 1),
-                b: ws.readoutT, bStride: k,
+                panels: ws.readoutPanels,
                 c: outputs, cStride: k, start: .row(readout + k * h))
         }
         return score(batch)
@@ -406,10 +407,11 @@ public final class LSTMBatchNetwork {
         let firstCell = loss.readsFirstCell
         if !firstCell {
             // dL/dh from the readout at every step, [T, B, H]: dy Wy.
+            BatchKernels.pack(readout, stride: h, depth: k, columns: h, into: ws.readoutPanels)
             BatchKernels.product(
                 rows: count, columns: h, depth: k,
                 a: .init(base: ws.dOutputs, rowStride: k, depthStride: 1),
-                b: readout, bStride: h,
+                panels: ws.readoutPanels,
                 c: ws.dHidden, cStride: h, start: .zero)
         }
         let tanhOutput = cellOutput == .tanh
@@ -690,6 +692,8 @@ private final class BatchWorkspace {
     let backwardPanels: UnsafeMutablePointer<Double>
     /// `[N, X+H+1]`: the columns `[x_n | h_n(t-1) | 1]` of the weight gradient's product, packed.
     let gradientPanels: UnsafeMutablePointer<Double>
+    /// `[H, K]`: `Wy^T` packed for the readout's product, then `Wy` for `dL/dh`'s.
+    let readoutPanels: UnsafeMutablePointer<Double>
 
     private let storage: UnsafeMutableBufferPointer<Double>
     private let categoryStorage: UnsafeMutableBufferPointer<Int>
@@ -704,7 +708,7 @@ private final class BatchWorkspace {
             n * h,
             b * h, b * h,
             max(h, k), parameterCount, 4 * h * Self.padded(n), n, 4 * h * (x + h + 1), 4 * h * h, 4 * h * h,
-            n * (x + h + 1),
+            n * (x + h + 1), h * k,
         ]
         storage = .allocate(capacity: sizes.reduce(0, +))
         storage.initialize(repeating: 0)
@@ -735,6 +739,7 @@ private final class BatchWorkspace {
         recurrentPanels = take(sizes[17])
         backwardPanels = take(sizes[18])
         gradientPanels = take(sizes[19])
+        readoutPanels = take(sizes[20])
         ones.update(repeating: 1, count: n)
         categories = categoryStorage.baseAddress!
     }
