@@ -11,9 +11,9 @@
 ///
 /// Lanes hold different `j`, never different `p`, so no result depends on the vector width, the
 /// register tile (4 rows by 8 columns, 1 by 32 for fewer than four rows, then 1 by 8, 1 by 4
-/// and 4 by 1 tails), the cache blocking
-/// over `p` (the running sums are stored and reloaded between depth blocks, which changes no bit)
-/// or the order in which tiles are computed. A debug build, a release build and a build for
+/// and 4 by 1 tails), the cache blocking over `p` (the running sums are stored and reloaded
+/// between depth blocks, which changes no bit) and over rows, copies of `A` or `B` into packed
+/// blocks, or the order in which tiles are computed. A debug build, a release build and a build for
 /// another instruction set give the same bits; a test checks the product against the plain
 /// triple loop bit for bit.
 enum BatchKernels {
@@ -116,6 +116,119 @@ enum BatchKernels {
         product(
             rows: rows, columns: columns, depth: depth, a: a, b: Right(base: panels, layout: .panels(depth: depth)),
             c: c, cStride: cStride, start: start)
+    }
+
+    /// The rows of `A` that ``product(rows:columns:depth:transposed:stride:panels:c:cStride:start:packing:)``
+    /// copies together, with one depth block of their terms: 64 rows by 256 terms, 132 KB, stay
+    /// in the L2 cache while every column panel of `B` passes.
+    static let rowBlock = 64
+
+    /// The room ``product(rows:columns:depth:transposed:stride:panels:c:cStride:start:packing:)``
+    /// needs for one block of `A`.
+    static let packingCapacity = rowBlock * paddedDepth(depthBlock)
+
+    /// `count` rounded up to an odd number of 8-double (64-byte) cache lines: the distance between
+    /// packed rows of `A`, so that a column of them does not map to one set of the L1 cache.
+    @inline(__always)
+    private static func paddedDepth(_ count: Int) -> Int {
+        let lines = (count + 7) / 8
+        return 8 * (lines % 2 == 0 ? lines + 1 : lines)
+    }
+
+    /// ``product(rows:columns:depth:a:panels:c:cStride:start:)`` for an `A` held transposed,
+    /// element `(i, p)` at `transposed[p * stride + i]` (the weight gradient's `dz^T`, read from
+    /// `dz`): the same sums in the same order, so the same bits.
+    ///
+    /// Read in place, such an `A` puts each term of a row on another memory page; copied whole
+    /// into rows first, it costs a pass that writes all of it to memory. Here each block of
+    /// ``rowBlock`` rows and one depth block of terms is copied into `packing`, rows contiguous,
+    /// just before its tiles read it from the cache: `A` is read from memory once and never
+    /// written.
+    ///
+    /// - Parameters:
+    ///   - rows: the rows of `C` and `A`.
+    ///   - columns: the columns of `C` and `B`.
+    ///   - depth: the summed dimension.
+    ///   - transposed: `A^T`, `[depth, rows]`.
+    ///   - stride: the distance between rows of `A^T`.
+    ///   - panels: `B` as ``pack(_:stride:depth:columns:into:asColumnsFrom:of:)`` wrote it for
+    ///     this `depth` and `columns`.
+    ///   - c: `C`, `[rows, columns]`, element `(i, j)` at `c[i * cStride + j]`; may not overlap
+    ///     the other operands.
+    ///   - cStride: the distance between rows of `C`.
+    ///   - start: what each element starts from.
+    ///   - packing: room for ``packingCapacity`` values.
+    /// - Complexity: `rows * columns * depth` multiplies and adds.
+    static func product(
+        rows: Int,
+        columns: Int,
+        depth: Int,
+        transposed: UnsafePointer<Double>,
+        stride: Int,
+        panels: UnsafePointer<Double>,
+        c: UnsafeMutablePointer<Double>,
+        cStride: Int,
+        start: Start,
+        packing: UnsafeMutablePointer<Double>
+    ) {
+        guard rows > 0, columns > 0 else { return }
+        let b = Right(base: panels, layout: .panels(depth: depth))
+        var p0 = 0
+        repeat {
+            let count = min(depthBlock, depth - p0)
+            let packedStride = paddedDepth(count)
+            let blockStart: Start = p0 == 0 ? start : .current
+            var i0 = 0
+            while i0 < rows {
+                let blockRows = min(rowBlock, rows - i0)
+                transpose(
+                    transposed + p0 * stride + i0, rows: count, columns: blockRows, stride: stride, into: packing,
+                    stride: packedStride)
+                block(
+                    rows: blockRows, columns: columns, depth: count,
+                    a: Strided(base: packing, rowStride: packedStride, depthStride: 1), b: b, from: p0,
+                    c: c + i0 * cStride, cStride: cStride, start: blockStart)
+                i0 += rowBlock
+            }
+            p0 += depthBlock
+        } while p0 < depth
+    }
+
+    /// `to[c][r] = from[r][c]` for `r < rows`, `c < columns`: 4 by 4 blocks through SIMD
+    /// registers (four loads, four stores), then the edges one value at a time.
+    static func transpose(
+        _ from: UnsafePointer<Double>,
+        rows: Int,
+        columns: Int,
+        stride: Int,
+        into to: UnsafeMutablePointer<Double>,
+        stride toStride: Int
+    ) {
+        let fullRows = rows - rows % 4
+        let fullColumns = columns - columns % 4
+        var r = 0
+        while r < fullRows {
+            let source = from + r * stride
+            var c = 0
+            while c < fullColumns {
+                let a = load(source + c)
+                let b = load(source + stride + c)
+                let d = load(source + 2 * stride + c)
+                let e = load(source + 3 * stride + c)
+                let target = to + c * toStride + r
+                store(Quad(a[0], b[0], d[0], e[0]), to: target)
+                store(Quad(a[1], b[1], d[1], e[1]), to: target + toStride)
+                store(Quad(a[2], b[2], d[2], e[2]), to: target + 2 * toStride)
+                store(Quad(a[3], b[3], d[3], e[3]), to: target + 3 * toStride)
+                c += 4
+            }
+            r += 4
+        }
+        for r in 0..<rows {
+            for c in (r < fullRows ? fullColumns : 0)..<columns {
+                to[c * toStride + r] = from[r * stride + c]
+            }
+        }
     }
 
     /// Copies `B`, `[depth, columns]` with element `(p, j)` at `b[p * stride + j]`, into the

@@ -419,10 +419,6 @@ public final class LSTMBatchNetwork {
         ws.dsNext.update(repeating: 0, count: stepSize)
         // W_h, [4H, H], in the column panels every step's product reads.
         BatchKernels.pack(weights + x, stride: rowLength, depth: gateRows, columns: h, into: ws.backwardPanels)
-        // dz^T, [4H, T B] (rows ns apart), for the weight gradient, which reads each gate row's
-        // terms contiguously (read from dz, 4 KB apart, they defeated the prefetcher). Each step's
-        // block is transposed while it is in the cache.
-        let ns = BatchWorkspace.padded(count)
         for t in stride(from: steps - 1, through: 0, by: -1) {
             for sequence in 0..<b {
                 let n = t * b + sequence
@@ -446,8 +442,6 @@ public final class LSTMBatchNetwork {
                     gate: gate, hiddenSize: h, activated: activated, previous: previous, dh: UnsafePointer(dhNext),
                     dsNext: dsNext, tanhOutput: tanhOutput)
             }
-            Self.transpose(
-                ws.gates + t * b * gs, rows: b, columns: gateRows, stride: gs, into: ws.dzT + t * b, stride: ns)
             if t > 0 {
                 // dL/dh(t-1) from the recurrence: dz(t) W_h, [B, 4H] x [4H, H].
                 BatchKernels.product(
@@ -459,7 +453,8 @@ public final class LSTMBatchNetwork {
         }
         let gradient = ws.gradient.baseAddress!
         let dz = ws.gates  // [T B, 4H] (rows gs apart), n ascending
-        // One product gives dW and db: dz^T [4H, T B] times the columns [x_n | h_n(t-1) | 1], packed
+        // One product gives dW and db: dz^T [4H, T B] (read from dz, a block at a time) times the
+        // columns [x_n | h_n(t-1) | 1], packed
         // from three buffers (hidden slots 0..<T are h(t-1); a category input has no x columns
         // here and adds its terms below), into a [4H, X+H+1] scratch copied into place. Each
         // element is `sum_n dz_n[r] * column_n`, from 0, n ascending: x_n[c] * dz_n[r] and
@@ -480,9 +475,9 @@ public final class LSTMBatchNetwork {
         let weightGradient = ws.weightGradient
         BatchKernels.product(
             rows: gateRows, columns: columns, depth: count,
-            a: .init(base: ws.dzT, rowStride: ns, depthStride: 1),
+            transposed: dz, stride: gs,
             panels: panels,
-            c: weightGradient, cStride: columns, start: .zero)
+            c: weightGradient, cStride: columns, start: .zero, packing: ws.packing)
         let biasGradient = gradient + shape.biasRange.lowerBound
         for r in 0..<gateRows {
             let from = weightGradient + r * columns
@@ -587,44 +582,6 @@ public final class LSTMBatchNetwork {
         }
     }
 
-    /// `to[c][r] = from[r][c]` for `r < rows`, `c < columns`: 4 by 4 blocks through SIMD
-    /// registers (four loads, four stores), then the edges one value at a time.
-    private static func transpose(
-        _ from: UnsafePointer<Double>,
-        rows: Int,
-        columns: Int,
-        stride: Int,
-        into to: UnsafeMutablePointer<Double>,
-        stride toStride: Int
-    ) {
-        typealias Quad = BatchKernels.Quad
-        let fullRows = rows - rows % 4
-        let fullColumns = columns - columns % 4
-        var r = 0
-        while r < fullRows {
-            let source = from + r * stride
-            var c = 0
-            while c < fullColumns {
-                let a = BatchKernels.load(source + c)
-                let b = BatchKernels.load(source + stride + c)
-                let d = BatchKernels.load(source + 2 * stride + c)
-                let e = BatchKernels.load(source + 3 * stride + c)
-                let target = to + c * toStride + r
-                BatchKernels.store(Quad(a[0], b[0], d[0], e[0]), to: target)
-                BatchKernels.store(Quad(a[1], b[1], d[1], e[1]), to: target + toStride)
-                BatchKernels.store(Quad(a[2], b[2], d[2], e[2]), to: target + 2 * toStride)
-                BatchKernels.store(Quad(a[3], b[3], d[3], e[3]), to: target + 3 * toStride)
-                c += 4
-            }
-            r += 4
-        }
-        for r in 0..<rows {
-            for c in (r < fullRows ? fullColumns : 0)..<columns {
-                to[c * toStride + r] = from[r * stride + c]
-            }
-        }
-    }
-
     // MARK: - Update
 
 }
@@ -682,8 +639,8 @@ private final class BatchWorkspace {
     let ones: UnsafeMutablePointer<Double>
     /// `[4H, X+H+1]`: `[dW_x | dW_h | db]`, as the weight gradient's product leaves it.
     let weightGradient: UnsafeMutablePointer<Double>
-    /// `[4H, N]` (rows `padded(N)` apart): `dz` transposed.
-    let dzT: UnsafeMutablePointer<Double>
+    /// Room for one block of `dz^T` packed by the weight gradient's product.
+    let packing: UnsafeMutablePointer<Double>
     /// Same layout as ``LSTMParameters/values``.
     let gradient: UnsafeMutableBufferPointer<Double>
     /// `W_h^T`, `[H, 4H]`, and `W_h`, `[4H, H]`, packed by ``BatchKernels/pack(_:stride:depth:columns:into:)``
@@ -707,7 +664,7 @@ private final class BatchWorkspace {
             (x + h) * gateStride, h * k, n * x, n * gateStride, n * h, n * h, (n + b) * hiddenStride, n * k, n * k,
             n * h,
             b * h, b * h,
-            max(h, k), parameterCount, 4 * h * Self.padded(n), n, 4 * h * (x + h + 1), 4 * h * h, 4 * h * h,
+            max(h, k), parameterCount, BatchKernels.packingCapacity, n, 4 * h * (x + h + 1), 4 * h * h, 4 * h * h,
             n * (x + h + 1), h * k,
         ]
         storage = .allocate(capacity: sizes.reduce(0, +))
@@ -733,7 +690,7 @@ private final class BatchWorkspace {
         dsNext = take(sizes[11])
         zeros = take(sizes[12])
         gradient = UnsafeMutableBufferPointer(start: take(sizes[13]), count: parameterCount)
-        dzT = take(sizes[14])
+        packing = take(sizes[14])
         ones = take(sizes[15])
         weightGradient = take(sizes[16])
         recurrentPanels = take(sizes[17])

@@ -11,13 +11,17 @@ import Testing
         var testDescription: String { "\(rows)x\(columns), depth \(depth)" }
     }
 
-    // Every tile and tail (4x8, 1x32, 1x8, 1x4, 4x1, 1x1) and depths past one depth block (256).
+    // Every tile and tail (4x8, 1x32, 1x8, 1x4, 4x1, 1x1), depths past one depth block (256) and rows
+    // past one row block (64).
     static let shapes = [
         Shape(rows: 1, columns: 1, depth: 1), Shape(rows: 6, columns: 8, depth: 5),
         Shape(rows: 13, columns: 19, depth: 7),
         Shape(rows: 7, columns: 13, depth: 300), Shape(rows: 20, columns: 36, depth: 9),
         Shape(rows: 2, columns: 75, depth: 260),
         Shape(rows: 5, columns: 3, depth: 0),
+        // Past one row block (64) of the product that packs A: a last block of 6 rows, and one of
+        // 2 (its wide 1x32 tiles) past a depth block.
+        Shape(rows: 70, columns: 9, depth: 3), Shape(rows: 66, columns: 40, depth: 261),
     ]
 
     @Test(arguments: shapes)
@@ -40,7 +44,9 @@ import Testing
             }
         }
         #expect(panels.allSatisfy { !$0.isNaN }, "pack fills every value")
-        for (mode, packed) in (0..<3).flatMap({ mode in [(mode, false), (mode, true)] }) {
+        // The third way reads A transposed, packing it a block at a time.
+        var packing = [Double](repeating: .nan, count: BatchKernels.packingCapacity)
+        for (mode, way) in (0..<3).flatMap({ mode in (0..<3).map { (mode, $0) } }) {
             var c = initial
             a.withUnsafeBufferPointer { a in
                 b.withUnsafeBufferPointer { b in
@@ -51,7 +57,16 @@ import Testing
                                     mode == 0 ? .zero : mode == 1 ? .current : .row(row.baseAddress!)
                                 let a = BatchKernels.Strided(
                                     base: a.baseAddress!, rowStride: 1, depthStride: shape.rows)
-                                if packed {
+                                if way == 2 {
+                                    packing.withUnsafeMutableBufferPointer { packing in
+                                        BatchKernels.product(
+                                            rows: shape.rows, columns: shape.columns, depth: shape.depth,
+                                            transposed: a.base, stride: shape.rows,
+                                            panels: panels.baseAddress ?? b.baseAddress!,
+                                            c: c.baseAddress!, cStride: cStride, start: start,
+                                            packing: packing.baseAddress!)
+                                    }
+                                } else if way == 1 {
                                     BatchKernels.product(
                                         rows: shape.rows, columns: shape.columns, depth: shape.depth, a: a,
                                         panels: panels.baseAddress ?? b.baseAddress!,
@@ -75,7 +90,7 @@ import Testing
                     }
                     #expect(
                         c[i * cStride + j].bitPattern == sum.bitPattern,
-                        "mode \(mode), packed \(packed) at (\(i), \(j))")
+                        "mode \(mode), way \(way) at (\(i), \(j))")
                 }
                 // The padding between rows is never written.
                 #expect(c[i * cStride + shape.columns] == initial[i * cStride + shape.columns])
