@@ -308,6 +308,16 @@ enum Kernels {
         /// from zero), then, while the row is in the cache, the input projection of the next
         /// forward pass: `projection[k][r] = dot(W[r, :X], xc[k][:X]) + b[r]` for every step.
         case descend(FusedDescent)
+
+        /// Where row `r` of `G`, `columns` values, goes, and the rate it is subtracted with (nil:
+        /// stored as it is).
+        @inline(__always)
+        func row(_ r: Int, columns: Int) -> (out: UnsafeMutablePointer<Double>, rate: Double?) {
+            switch self {
+            case .store(let target): (target + r * columns, nil)
+            case .descend(let fused): (fused.weights + r * columns, fused.rate)
+            }
+        }
     }
 
     /// The pointers of a fused SGD update.
@@ -324,7 +334,7 @@ enum Kernels {
     ///
     /// Each entry starts from zero and adds its terms for `k` descending, one at a time; rows are
     /// independent, so their order (`descending`) changes nothing. `coefficients` is scratch
-    /// space of at least `steps` doubles.
+    /// space of at least `2 * steps` doubles (two rows' coefficients).
     ///
     /// - Complexity: `rows * columns * steps` multiplies and adds.
     static func outerProductSum(
@@ -361,15 +371,8 @@ enum Kernels {
             let next = descending ? r - 1 : r + 1
             let second = coefficients + steps
             fill(next, second)
-            let out0: UnsafeMutablePointer<Double>
-            let out1: UnsafeMutablePointer<Double>
-            let rate: Double?
-            switch mode {
-            case .store(let target):
-                (out0, out1, rate) = (target + r * columns, target + next * columns, nil)
-            case .descend(let fused):
-                (out0, out1, rate) = (fused.weights + r * columns, fused.weights + next * columns, fused.rate)
-            }
+            let (out0, rate) = mode.row(r, columns: columns)
+            let out1 = mode.row(next, columns: columns).out
             var c = 0
             while c + 16 <= columns {
                 var a0 = Vector()
@@ -427,16 +430,7 @@ enum Kernels {
         coefficients: UnsafeMutablePointer<Double>,
         mode: OuterProductMode
     ) {
-        let out: UnsafeMutablePointer<Double>
-        let rate: Double?
-        switch mode {
-        case .store(let target):
-            out = target + r * columns
-            rate = nil
-        case .descend(let fused):
-            out = fused.weights + r * columns
-            rate = fused.rate
-        }
+        let (out, rate) = mode.row(r, columns: columns)
         var c = from
         while c + 16 <= columns {
             var a0 = Vector()

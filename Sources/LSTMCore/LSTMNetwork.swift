@@ -421,7 +421,7 @@ private final class Workspace {
     let dhNext: UnsafeMutablePointer<Double>
     let dsNext: UnsafeMutablePointer<Double>
     let zeros: UnsafeMutablePointer<Double>
-    /// `[K]`.
+    /// `[2K]`: two rows' coefficients of the weight update.
     let coefficients: UnsafeMutablePointer<Double>
     /// Same layout as ``LSTMParameters/values``.
     let gradient: UnsafeMutableBufferPointer<Double>
