@@ -169,6 +169,52 @@ enum BatchBench {
         return record
     }
 
+    /// Repeats of ``KernelCeiling/run(repeats:)`` in one timed sample: 65.5 MFLOP, a few ms.
+    static let ceilingRepeats = 2000
+
+    /// This core's ceiling for the kernels: the fastest and the median rate of the L1-resident
+    /// product's samples, in CPU time, printed as one line.
+    static func ceiling(_ samples: TorchReference.Samples) -> (fastest: Double, median: Double, json: [String: Any]) {
+        let flops = KernelCeiling.flopsPerRepeat * Double(ceilingRepeats)
+        let cpu = Bench.Summary(samples.map(\.cpu))
+        let (fastest, median) = (flops / cpu.min / 1e9, flops / cpu.median / 1e9)
+        let (rows, columns, depth) = KernelCeiling.shape
+        print(
+            String(
+                format:
+                    "ceiling     : the product on L1-resident operands (%dx%d, depth %d, the 4x8 tile back to back) "
+                    + "runs at %.1f GFLOP/s fastest, %.1f median (%d samples): the most this core gives the kernels' "
+                    + "plain multiplies and adds; the issue's %.0f is another CPU's",
+                rows, columns, depth, fastest, median, cpu.count, peakGFLOPs))
+        return (fastest, median, ["gflops_fastest": fastest, "gflops_median": median, "samples": cpu.count])
+    }
+
+    /// What the ceiling says of a workload: the share of it the workload reaches (median CPU
+    /// time), the time its products alone would take at the ceiling (no elementwise work, no
+    /// memory traffic: a floor no code of this kind can beat), and, with PyTorch float64's
+    /// median, the time the 2.5x target asks for, beside that floor.
+    static func productFloor(
+        _ workload: String, ours: TorchReference.Samples, flops: Double,
+        ceiling: (fastest: Double, median: Double, json: [String: Any]),
+        torch: [String: [String: TorchReference.Samples]]
+    ) -> [String: Any] {
+        let rate = flops / Bench.Summary(ours.map(\.cpu)).median / 1e9
+        let floorMS = flops / ceiling.fastest / 1e6
+        var record: [String: Any] = ["share_of_ceiling": rate / ceiling.fastest, "products_floor_ms": floorMS]
+        var line = String(
+            format: "floor       : %@ runs at %.0f%% of the ceiling; its products alone at the ceiling take %.1f ms",
+            workload, 100 * rate / ceiling.fastest, floorMS)
+        if let theirs = torch[workload]?["float64"], !theirs.isEmpty {
+            let needed = Bench.Summary(theirs.map(\.cpu)).median * 1000 / 2.5
+            record["target_ms"] = needed
+            line += String(
+                format: "; 2.5x PyTorch f64's median needs %.1f ms, %@", needed,
+                needed < floorMS ? "below that floor: out of reach on this CPU" : "above that floor")
+        }
+        print(line)
+        return record
+    }
+
     /// Runs the figures and prints them.
     ///
     /// The batched path, the per-sequence path, the char-lm shape and (if given) PyTorch run in
@@ -234,12 +280,15 @@ enum BatchBench {
         var oldTimes: TorchReference.Samples = []
         var textTimes: TorchReference.Samples = []
         var torchTimes: [String: [String: TorchReference.Samples]] = [:]
+        var ceilingTimes: TorchReference.Samples = []
+        let ceiling = KernelCeiling()
         var reference = torch
         var torchRuns = 0
         for _ in 0..<rounds {
             newTimes += (0..<perRound).map { k in measure { network.step(batches[k % 4]) } }
             oldTimes += (0..<(quick ? 1 : 3)).map { _ in measure { perSequence.step() } }
             textTimes += (0..<perRound).map { k in measure { textNetwork.step(text[k % 4]) } }
+            ceilingTimes += (0..<3).map { _ in measure { ceiling.run(repeats: ceilingRepeats) } }
             if let result = reference?.run(iterations: perRound, warmup: 2) {
                 torchRuns += 1
                 for (workload, byType) in result {
@@ -275,6 +324,9 @@ enum BatchBench {
                 Bench.Summary(oldTimes.map(\.cpu)).min / Bench.Summary(newTimes.map(\.cpu)).min))
         adding["speedup_cpu"] = Bench.Summary(oldTimes.map(\.cpu)).median / Bench.Summary(newTimes.map(\.cpu)).median
         adding.merge(torchFigures("adding", torchTimes, ours: newTimes, flops: flops)) { $1 }
+        let ceilingRate = Self.ceiling(ceilingTimes)
+        adding["ceiling"] = ceilingRate.json
+        adding["floor"] = productFloor("adding", ours: newTimes, flops: flops, ceiling: ceilingRate, torch: torchTimes)
 
         print("\n== minibatch: char-lm shape T=50, H=128, K=X=96 one-hot, B=16, tanh cell output, Adam 3e-3, clip 5 ==")
         print(
@@ -283,6 +335,8 @@ enum BatchBench {
         var textRecord = line("batched     ", textTimes, flops: textFlops)
         textRecord["mflop_per_iteration"] = textFlops / 1e6
         textRecord.merge(torchFigures("char-lm", torchTimes, ours: textTimes, flops: textFlops)) { $1 }
+        textRecord["floor"] = productFloor(
+            "char-lm", ours: textTimes, flops: textFlops, ceiling: ceilingRate, torch: torchTimes)
 
         record.merge(adding) { $1 }
         record["char_lm"] = textRecord
