@@ -24,7 +24,7 @@ public struct RunEnvironment: Sendable, Equatable, Codable {
     public var os: String
     /// The CPU model.
     public var cpu: String
-    /// `debug` or `release`, and the target CPU level (`release x86-64-v3`).
+    /// `debug` or `release`, and the target CPU level (`release x86-64-v3`, `release x86-64-v4`).
     public var buildConfig: String
 
     /// The environment of this process (computed once).
@@ -61,7 +61,9 @@ public struct RunEnvironment: Sendable, Equatable, Codable {
         #else
             let configuration = "release"
         #endif
-        #if LSTM_MARCH_X86_64_V3
+        #if LSTM_MARCH_X86_64_V4
+            return configuration + " x86-64-v4"
+        #elseif LSTM_MARCH_X86_64_V3
             return configuration + " x86-64-v3"
         #elseif arch(x86_64)
             return configuration + " x86-64"
