@@ -10,8 +10,8 @@
 /// > sum rounded once (a plain IEEE multiply then a plain IEEE add, never a fused multiply-add).
 ///
 /// Lanes hold different `j`, never different `p`, so no result depends on the vector width, the
-/// register tile (4 rows by 8 columns, 1 by 32 for fewer than four rows, then 1 by 8, 1 by 4
-/// and 4 by 1 tails), the cache blocking over `p` (the running sums are stored and reloaded
+/// register tile (4 rows by 8 columns, 1 by 32 for fewer than four rows, then 1 by 8, 8 by 4,
+/// 1 by 4 and 4 by 1 tails), the cache blocking over `p` (the running sums are stored and reloaded
 /// between depth blocks, which changes no bit) and over rows, copies of `A` or `B` into packed
 /// blocks, or the order in which tiles are computed. A debug build, a release build and a build for
 /// another instruction set give the same bits; a test checks the product against the plain
@@ -379,10 +379,18 @@ enum BatchKernels {
         while j + 4 <= columns {
             let startJ = start.offset(by: j)
             let (panel, stride) = b.panel(j, width: 4, depth: p0)
-            for i in 0..<rows {
+            var i = 0
+            while i + 8 <= rows {
+                tile8x4(
+                    depth: depth, a: a.base + i * a.rowStride, aRow: a.rowStride, aDepth: a.depthStride,
+                    b: panel, bStride: stride, c: c + i * cStride + j, cStride: cStride, start: startJ)
+                i += 8
+            }
+            while i < rows {
                 tile1x4(
                     depth: depth, a: a.base + i * a.rowStride, aDepth: a.depthStride,
                     b: panel, bStride: stride, c: c + i * cStride + j, start: startJ)
+                i += 1
             }
             j += 4
         }
@@ -566,6 +574,68 @@ enum BatchKernels {
         }
         store(s0, to: c)
         store(s1, to: c + 4)
+    }
+
+    /// Eight rows by four columns: eight four-lane running sums, one load of `B` and eight
+    /// broadcasts of `A` a term (a four-wide panel, such as the tail of the weight gradient's
+    /// columns, runs at the rate of the 4 by 8 tile instead of one sum's add latency a term).
+    @inline(__always)
+    private static func tile8x4(
+        depth: Int,
+        a: UnsafePointer<Double>,
+        aRow: Int,
+        aDepth: Int,
+        b: UnsafePointer<Double>,
+        bStride: Int,
+        c: UnsafeMutablePointer<Double>,
+        cStride: Int,
+        start: Start
+    ) {
+        let c1 = c + cStride
+        let c2 = c1 + cStride
+        let c3 = c2 + cStride
+        let c4 = c3 + cStride
+        let c5 = c4 + cStride
+        let c6 = c5 + cStride
+        let c7 = c6 + cStride
+        var s0 = initial(start, c, 0)
+        var s1 = initial(start, c1, 0)
+        var s2 = initial(start, c2, 0)
+        var s3 = initial(start, c3, 0)
+        var s4 = initial(start, c4, 0)
+        var s5 = initial(start, c5, 0)
+        var s6 = initial(start, c6, 0)
+        var s7 = initial(start, c7, 0)
+        let a1 = a + aRow
+        let a2 = a1 + aRow
+        let a3 = a2 + aRow
+        let a4 = a3 + aRow
+        let a5 = a4 + aRow
+        let a6 = a5 + aRow
+        let a7 = a6 + aRow
+        var bp = b
+        var p = 0
+        for _ in 0..<depth {
+            let y = load(bp)
+            s0 = s0 + Quad(repeating: a[p]) * y
+            s1 = s1 + Quad(repeating: a1[p]) * y
+            s2 = s2 + Quad(repeating: a2[p]) * y
+            s3 = s3 + Quad(repeating: a3[p]) * y
+            s4 = s4 + Quad(repeating: a4[p]) * y
+            s5 = s5 + Quad(repeating: a5[p]) * y
+            s6 = s6 + Quad(repeating: a6[p]) * y
+            s7 = s7 + Quad(repeating: a7[p]) * y
+            p &+= aDepth
+            bp += bStride
+        }
+        store(s0, to: c)
+        store(s1, to: c1)
+        store(s2, to: c2)
+        store(s3, to: c3)
+        store(s4, to: c4)
+        store(s5, to: c5)
+        store(s6, to: c6)
+        store(s7, to: c7)
     }
 
     /// One row by four columns.

@@ -465,22 +465,29 @@ public final class LSTMBatchNetwork {
         case .categories: denseColumns = 0
         }
         let columns = denseColumns + h + 1
+        // Zero columns up to a multiple of four: the last panel is then four wide (the 8 by 4
+        // tile) rather than up to three single columns (the scalar 4 by 1 tile, a sum's add
+        // latency a term). Their results are not read.
+        let padded = BatchWorkspace.paddedColumns(columns)
         let panels = ws.gradientPanels
         BatchKernels.pack(
-            ws.inputs, stride: x, depth: count, columns: denseColumns, into: panels, asColumnsFrom: 0, of: columns)
+            ws.inputs, stride: x, depth: count, columns: denseColumns, into: panels, asColumnsFrom: 0, of: padded)
         BatchKernels.pack(
-            ws.hidden, stride: hs, depth: count, columns: h, into: panels, asColumnsFrom: denseColumns, of: columns)
+            ws.hidden, stride: hs, depth: count, columns: h, into: panels, asColumnsFrom: denseColumns, of: padded)
         BatchKernels.pack(
-            ws.ones, stride: 1, depth: count, columns: 1, into: panels, asColumnsFrom: columns - 1, of: columns)
+            ws.ones, stride: 1, depth: count, columns: 1, into: panels, asColumnsFrom: columns - 1, of: padded)
+        BatchKernels.pack(
+            ws.zeros, stride: 0, depth: count, columns: padded - columns, into: panels, asColumnsFrom: columns,
+            of: padded)
         let weightGradient = ws.weightGradient
         BatchKernels.product(
-            rows: gateRows, columns: columns, depth: count,
+            rows: gateRows, columns: padded, depth: count,
             transposed: dz, stride: gs,
             panels: panels,
-            c: weightGradient, cStride: columns, start: .zero, packing: ws.packing)
+            c: weightGradient, cStride: padded, start: .zero, packing: ws.packing)
         let biasGradient = gradient + shape.biasRange.lowerBound
         for r in 0..<gateRows {
-            let from = weightGradient + r * columns
+            let from = weightGradient + r * padded
             (gradient + r * rowLength + x - denseColumns).update(from: from, count: denseColumns + h)
             biasGradient[r] = from[columns - 1]
         }
@@ -633,11 +640,12 @@ private final class BatchWorkspace {
     /// `[B, H]` each: the recurrent parts of `dL/dh` and `dL/ds` carried back one step.
     let dhNext: UnsafeMutablePointer<Double>
     let dsNext: UnsafeMutablePointer<Double>
-    /// `[max(H, K)]`, never written.
+    /// `[max(H, K, 3)]`, never written.
     let zeros: UnsafeMutablePointer<Double>
     /// `[N]`, all 1.
     let ones: UnsafeMutablePointer<Double>
-    /// `[4H, X+H+1]`: `[dW_x | dW_h | db]`, as the weight gradient's product leaves it.
+    /// `[4H, X+H+1]` (rows ``paddedColumns(_:)`` apart): `[dW_x | dW_h | db]`, as the weight
+    /// gradient's product leaves it.
     let weightGradient: UnsafeMutablePointer<Double>
     /// Room for one block of `dz^T` packed by the weight gradient's product.
     let packing: UnsafeMutablePointer<Double>
@@ -647,7 +655,8 @@ private final class BatchWorkspace {
     /// once an iteration for the recurrent products of the forward and the backward pass.
     let recurrentPanels: UnsafeMutablePointer<Double>
     let backwardPanels: UnsafeMutablePointer<Double>
-    /// `[N, X+H+1]`: the columns `[x_n | h_n(t-1) | 1]` of the weight gradient's product, packed.
+    /// `[N, X+H+1]` and zero columns up to ``paddedColumns(_:)``: the columns
+    /// `[x_n | h_n(t-1) | 1]` of the weight gradient's product, packed.
     let gradientPanels: UnsafeMutablePointer<Double>
     /// `[H, K]`: `Wy^T` packed for the readout's product, then `Wy` for `dL/dh`'s.
     let readoutPanels: UnsafeMutablePointer<Double>
@@ -664,8 +673,8 @@ private final class BatchWorkspace {
             (x + h) * gateStride, h * k, n * x, n * gateStride, n * h, n * h, (n + b) * hiddenStride, n * k, n * k,
             n * h,
             b * h, b * h,
-            max(h, k), parameterCount, BatchKernels.packingCapacity, n, 4 * h * (x + h + 1), 4 * h * h, 4 * h * h,
-            n * (x + h + 1), h * k,
+            max(h, k, 3), parameterCount, BatchKernels.packingCapacity, n, 4 * h * Self.paddedColumns(x + h + 1),
+            4 * h * h, 4 * h * h, n * Self.paddedColumns(x + h + 1), h * k,
         ]
         storage = .allocate(capacity: sizes.reduce(0, +))
         storage.initialize(repeating: 0)
@@ -699,6 +708,11 @@ private final class BatchWorkspace {
         readoutPanels = take(sizes[20])
         ones.update(repeating: 1, count: n)
         categories = categoryStorage.baseAddress!
+    }
+
+    /// The weight gradient's `columns` (`[x | h | 1]`) rounded up to a multiple of four.
+    static func paddedColumns(_ columns: Int) -> Int {
+        (columns + 3) / 4 * 4
     }
 
     /// `length` rounded up to an odd number of 8-double (64-byte) cache lines; never smaller for

@@ -11,8 +11,8 @@ import Testing
         var testDescription: String { "\(rows)x\(columns), depth \(depth)" }
     }
 
-    // Every tile and tail (4x8, 1x32, 1x8, 1x4, 4x1, 1x1), depths past one depth block (256) and rows
-    // past one row block (64).
+    // Every tile and tail (4x8, 1x32, 1x8, 8x4, 1x4, 4x1, 1x1), depths past one depth block (256) and
+    // rows past one row block (64).
     static let shapes = [
         Shape(rows: 1, columns: 1, depth: 1), Shape(rows: 6, columns: 8, depth: 5),
         Shape(rows: 13, columns: 19, depth: 7),
@@ -22,6 +22,9 @@ import Testing
         // Past one row block (64) of the product that packs A: a last block of 6 rows, and one of
         // 2 (its wide 1x32 tiles) past a depth block.
         Shape(rows: 70, columns: 9, depth: 3), Shape(rows: 66, columns: 40, depth: 261),
+        // A four-wide last panel, as the weight gradient's padded columns end: 8x4 tiles over
+        // both row blocks (64, then 6: no 8x4, only 1x4) and both depth blocks.
+        Shape(rows: 70, columns: 12, depth: 261),
     ]
 
     @Test(arguments: shapes)
