@@ -492,18 +492,25 @@ public final class LSTMBatchNetwork {
             biasGradient[r] = from[columns - 1]
         }
         if case .categories = batch.inputs {
-            for r in 0..<gateRows {
-                (gradient + r * rowLength).update(repeating: 0, count: x)
+            // dW_x^T, [X, 4H] (rows gs apart), in the rows of W^T that the forward pass alone
+            // reads (it writes them anew first): row c sums dz_n over the steps whose category is
+            // c, from 0, n ascending, one contiguous row at a time (added into the gradient's
+            // column c in place, each term landed on another cache line). Then it is transposed
+            // into place.
+            let columnsT = ws.weightsT
+            for c in 0..<x {
+                (columnsT + c * gs).update(repeating: 0, count: gateRows)
             }
             for n in 0..<count {
                 let category = ws.categories[n]
                 guard category >= 0 else { continue }
-                let column = gradient + category
+                let row = columnsT + category * gs
                 let dzn = dz + n * gs
                 for r in 0..<gateRows {
-                    column[r * rowLength] = column[r * rowLength] + dzn[r]
+                    row[r] = row[r] + dzn[r]
                 }
             }
+            BatchKernels.transpose(columnsT, rows: x, columns: gateRows, stride: gs, into: gradient, stride: rowLength)
         }
         if !firstCell {
             let dReadout = gradient + shape.readoutRange.lowerBound
@@ -615,7 +622,8 @@ private final class BatchWorkspace {
     /// halved the speed of the products).
     let gateStride: Int
     let hiddenStride: Int
-    /// `[X+H, 4H]` (rows ``gateStride`` apart): the fused weights transposed.
+    /// `[X+H, 4H]` (rows ``gateStride`` apart): the fused weights transposed, written by each
+    /// forward pass; the backward pass of category inputs then sums `dW_x^T` in its first `X` rows.
     let weightsT: UnsafeMutablePointer<Double>
     /// `[H, K]`: `Wy` transposed.
     let readoutT: UnsafeMutablePointer<Double>
