@@ -492,11 +492,10 @@ public final class LSTMBatchNetwork {
             biasGradient[r] = from[columns - 1]
         }
         if case .categories = batch.inputs {
-            // dW_x^T, [X, 4H] (rows gs apart), in the rows of W^T that the forward pass alone
-            // reads (it writes them anew first): row c sums dz_n over the steps whose category is
-            // c, from 0, n ascending, one contiguous row at a time (added into the gradient's
-            // column c in place, each term landed on another cache line). Then it is transposed
-            // into place.
+            // dW_x^T, [X, 4H] (rows gs apart), in the rows of W^T that only the forward pass reads
+            // (it writes them anew first): row c sums dz_n over the steps whose category is c,
+            // from 0, n ascending, a contiguous row at a time (summed down the gradient's column c
+            // in place, every term landed on another cache line), then is transposed into place.
             let columnsT = ws.weightsT
             for c in 0..<x {
                 (columnsT + c * gs).update(repeating: 0, count: gateRows)
