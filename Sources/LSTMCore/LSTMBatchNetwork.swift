@@ -647,7 +647,7 @@ private final class BatchWorkspace {
     /// `[B, H]` each: the recurrent parts of `dL/dh` and `dL/ds` carried back one step.
     let dhNext: UnsafeMutablePointer<Double>
     let dsNext: UnsafeMutablePointer<Double>
-    /// `[max(H, K, 3)]`, never written.
+    /// `[max(H, K, 3)]`, never written (3: the most zero columns ``paddedColumns(_:)`` adds).
     let zeros: UnsafeMutablePointer<Double>
     /// `[N]`, all 1.
     let ones: UnsafeMutablePointer<Double>
